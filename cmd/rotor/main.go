@@ -1,0 +1,95 @@
+// Command rotor trades a leveraged futures book toward market leadership on
+// an Interactive Brokers paper account. It is one binary with subcommands;
+// it is the only place that reads flags and environment and wires the
+// parts together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+	"github.com/scmhub/ibapi"
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "rotor:", err)
+		os.Exit(1)
+	}
+}
+
+// globalFlags are the flags every subcommand has.
+type globalFlags struct {
+	logLevel string
+	logJSON  bool
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	var g globalFlags
+	root := &cobra.Command{
+		Use:   "rotor",
+		Short: "Rotate a leveraged futures book toward small-cap leadership, on an IB paper account",
+		Long: `rotor watches for small-cap leadership (the Russell 2000 beating every S&P 500
+sector over three months, micro-caps thrusting off their lows), sizes Russell 2000
+and sector futures positions, applies risk limits and routes the orders to an
+Interactive Brokers paper account through the TWS API. It refuses to route to an
+account that is not a paper (DU...) account.
+
+Start with:
+  rotor demo        run the broker layer end to end against the built-in paper broker
+  rotor ibsim       run the built-in paper broker as a standalone TWS API server`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error")
+	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON lines even on a terminal (JSON is the default when stderr is not a terminal)")
+	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g))
+	return root
+}
+
+// logger builds the root logger: readable console output on a terminal,
+// JSON lines otherwise.
+func (g *globalFlags) logger(w io.Writer) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(g.logLevel)
+	if err != nil || g.logLevel == "" {
+		return zerolog.Nop(), fmt.Errorf("--log-level %q: want trace, debug, info, warn or error", g.logLevel)
+	}
+	out := w
+	if f, ok := w.(*os.File); ok && !g.logJSON && isatty.IsTerminal(f.Fd()) {
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	log := zerolog.New(out).Level(lvl).With().Timestamp().Logger()
+	// ibapi's init sets zerolog's global level to info, which would cap our
+	// own --log-level; levels are per logger here. ibapi gets a child at
+	// warn or above. Not a Nop logger: ibapi signals malformed messages by
+	// log.Panic, which a disabled logger would swallow, and broker/ib's
+	// frame guard relies on that panic to reject them.
+	// ibapi's logger is a package global that its goroutines read without
+	// a lock, so it is set once per process.
+	zerolog.SetGlobalLevel(zerolog.TraceLevel)
+	ibapiLogger.Do(func() {
+		ibapi.SetLogger(log.With().Str("component", "ibapi").Logger().Level(max(lvl, zerolog.WarnLevel)))
+	})
+	return log, nil
+}
+
+var ibapiLogger sync.Once
+
+// interrupted reports whether err is the user stopping the command.
+func interrupted(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && ctx.Err() != nil
+}
