@@ -126,6 +126,15 @@ func (c *Client) AccountID() string {
 	return c.account
 }
 
+// ServerVersion is the TWS API server version negotiated by the ready
+// session, 0 when no session is ready.
+func (c *Client) ServerVersion() int {
+	if s := c.ready(); s != nil {
+		return s.version
+	}
+	return 0
+}
+
 func (c *Client) closeEvents() {
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
