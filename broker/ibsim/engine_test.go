@@ -253,3 +253,25 @@ func TestEngineShortAndFlip(t *testing.T) {
 		t.Fatalf("realized = %s, want %s", got, want)
 	}
 }
+
+func TestEngineSweepFillsWhenTheClockReachesANewClose(t *testing.T) {
+	now := testDay
+	series := flatSeries(map[string]float64{"RUT": 2400})
+	// Tomorrow's bar closes lower, through the resting limit.
+	tomorrow := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	s := series["RUT"]
+	s.Bars = append(s.Bars, marketdata.Bar{Date: tomorrow, Open: 2380, High: 2385, Low: 2370, Close: 2375, AdjClose: 2375})
+	series["RUT"] = s
+	e := newTestEngine(t, 1_000_000, func(c *EngineConfig) { c.Series = series; c.Now = func() time.Time { return now } })
+	if _, _, err := e.Place(spec(1, rty("202612"), "BUY", 1, "LMT", "2380.0")); err != nil {
+		t.Fatal(err)
+	}
+	if ups := e.Sweep(); len(ups) != 0 {
+		t.Fatalf("sweep on the same day filled: %d updates", len(ups))
+	}
+	now = now.Add(24 * time.Hour)
+	ups := e.Sweep()
+	if len(ups) == 0 || ups[0].Exec.Price.String() != "2375" {
+		t.Fatalf("sweep after the clock reached a close of 2375: %+v, want a fill at 2375", ups)
+	}
+}

@@ -112,9 +112,30 @@ func (s *Server) Open(ctx context.Context) error {
 	s.ln = ln
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.log.Info().Str("addr", ln.Addr().String()).Str("account", c.Account).Int("max_version", int(c.MaxVersion)).Msg("paper broker listening")
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.accept()
+	go s.sweepLoop()
 	return nil
+}
+
+// sweepEvery is how often resting orders are checked against the marks,
+// which move when the simulator's clock reaches a new daily bar.
+const sweepEvery = time.Second
+
+// sweepLoop fills resting limit orders that the passing of time made
+// marketable (a new day's close), as a live market would.
+func (s *Server) sweepLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			s.deliver(s.engine.Sweep())
+		}
+	}
 }
 
 // Addr is the address the server listens on ("127.0.0.1:7497").
