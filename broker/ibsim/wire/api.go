@@ -19,7 +19,7 @@ type Version int
 // The versions this package speaks.
 const (
 	MinVersion Version = 100 // the first version with length-prefixed messages
-	MaxVersion Version = 200 // the last text-only version; protobuf comes next
+	MaxVersion Version = 222 // ibapi's MAX_CLIENT_VER (MIN_SERVER_VER_FRACTIONAL_LAST_SIZE)
 )
 
 // MaxFrame is the largest message accepted from a client (TWS's limit).

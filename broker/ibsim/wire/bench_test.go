@@ -1,7 +1,10 @@
 package wire
 
 import (
+	"encoding/binary"
 	"testing"
+
+	"github.com/scmhub/ibapi"
 )
 
 func BenchmarkDecodePlaceOrder(b *testing.B) {
@@ -27,6 +30,35 @@ func BenchmarkDecodePlaceOrder(b *testing.B) {
 func BenchmarkEncodeOpenOrder(b *testing.B) {
 	c, o, s := sampleOpenOrder()
 	e := Encoder{V: 200}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = e.OpenOrder(7, c, o, s)
+	}
+}
+
+func BenchmarkDecodePlaceOrderProto(b *testing.B) {
+	var payload []byte
+	for _, s := range seedPayloads(b) {
+		if s.v == 222 && len(s.p) > 4 && int64(binary.BigEndian.Uint32(s.p)) == ibapi.PLACE_ORDER+ibapi.PROTOBUF_MSG_ID {
+			payload = s.p
+			break
+		}
+	}
+	if payload == nil {
+		b.Fatal("no protobuf placeOrder payload captured")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := DecodeRequest(222, payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeOpenOrderProto(b *testing.B) {
+	c, o, s := sampleOpenOrder()
+	e := Encoder{V: 222}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_ = e.OpenOrder(7, c, o, s)

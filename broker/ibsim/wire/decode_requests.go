@@ -15,17 +15,17 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // DecodeRequest decodes one client payload (a frame without its length
-// prefix) exactly as the client encodes it at version v: the message id,
-// then the per-message VERSION field where clients still send one, then
-// each field from the version that introduced it. Messages the paper broker
+// prefix) exactly as the client encodes it at version v: the message id
+// (text up to 200; from 201 four binary bytes, followed by a protobuf body
+// for the requests the client sends as protobuf), then the per-message
+// VERSION field where clients still send one, then each field from the
+// version that introduced it. Messages the paper broker
 // does not serve decode to Unsupported. A truncated or unparsable message
 // returns a *DecodeError; no input makes it panic. Fields beyond those the
 // version defines are ignored, as TWS ignores them.
 func DecodeRequest(v Version, payload []byte) (Request, error) {
-	if v > MaxVersion {
-		// From MIN_SERVER_VER_PROTOBUF the id is a 4-byte binary integer and
-		// many requests are protobuf; add that decoding here.
-		return nil, &DecodeError{MsgID: -1, Field: "msgId", Err: fmt.Errorf("wire: version %d is above %d (protobuf framing is not implemented)", v, MaxVersion)}
+	if ibapi.Version(v) >= ibapi.MIN_SERVER_VER_PROTOBUF {
+		return decodeBinary(ibapi.Version(v), payload)
 	}
 	r := &fieldReader{msgID: -1, buf: payload}
 	id := r.int("msgId")

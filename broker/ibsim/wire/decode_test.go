@@ -126,3 +126,38 @@ func TestHistoricalDataV124(t *testing.T) {
 		}
 	}
 }
+
+// binaryFrame is a v201+ payload: the 4-byte id, then body.
+func binaryFrame(id int64, body ...byte) []byte {
+	return append([]byte{byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)}, body...)
+}
+
+func TestDecodeProtoErrors(t *testing.T) {
+	var de *DecodeError
+	_, err := DecodeRequest(222, binaryFrame(ibapi.PLACE_ORDER+200, 0x0a, 0xff, 0xff))
+	if !errors.As(err, &de) || de.MsgID != ibapi.PLACE_ORDER || !strings.Contains(err.Error(), "placeOrder") {
+		t.Errorf("malformed placeOrder err = %v", err)
+	}
+	if _, err := DecodeRequest(222, []byte{0, 0}); !errors.As(err, &de) || de.Field != "msgId" {
+		t.Errorf("truncated id err = %v", err)
+	}
+	// reqMktData {reqId: 31}: unsupported, addressed to its request.
+	r, err := DecodeRequest(222, binaryFrame(ibapi.REQ_MKT_DATA+200, 0x08, 31))
+	if err != nil || r != (Unsupported{MsgID: ibapi.REQ_MKT_DATA, ReqID: 31}) {
+		t.Errorf("unsupported protobuf = %v, %v", r, err)
+	}
+	if _, err := DecodeRequest(222, binaryFrame(ibapi.REQ_MKT_DATA+200, 0x08)); !errors.As(err, &de) || de.MsgID != ibapi.REQ_MKT_DATA {
+		t.Errorf("truncated unsupported protobuf err = %v", err)
+	}
+	// placeOrder {order: {conditions: [{type: 99}]}}: a condition ibapi
+	// does not know cannot be dropped silently.
+	_, err = DecodeRequest(222, binaryFrame(ibapi.PLACE_ORDER+200, 0x1a, 0x05, 0xa2, 0x06, 0x02, 0x08, 0x63))
+	if !errors.As(err, &de) || de.Field != "order.conditions.type" {
+		t.Errorf("unknown condition err = %v", err)
+	}
+	// Text after a binary id, below the message's protobuf threshold.
+	r, err = DecodeRequest(201, binaryFrame(ibapi.REQ_CURRENT_TIME, '1', 0))
+	if err != nil || r != (ReqCurrentTime{}) {
+		t.Errorf("text reqCurrentTime at 201 = %v, %v", r, err)
+	}
+}

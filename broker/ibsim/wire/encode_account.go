@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/scmhub/ibapi"
+	"github.com/scmhub/ibapi/protobuf"
 )
 
 // The per-message VERSION values TWS still sends in these messages.
@@ -37,6 +38,9 @@ func (e Encoder) simple(id int64, ints ...int64) []byte {
 // ManagedAccounts lists the accounts the session may trade, sent right
 // after the handshake (the client joins them with commas).
 func (e Encoder) ManagedAccounts(accounts []string) []byte {
+	if e.pb(ibapi.MANAGED_ACCTS) {
+		return protoFrame(ibapi.MANAGED_ACCTS, &protobuf.ManagedAccounts{AccountsList: joinAccounts(accounts)})
+	}
 	w := newWriter(e.v(), ibapi.MANAGED_ACCTS, 32)
 	w.int(versionOne)
 	w.str(strings.Join(accounts, ","))
@@ -46,6 +50,9 @@ func (e Encoder) ManagedAccounts(accounts []string) []byte {
 // NextValidID tells the client the next order id it may use; TWS sends it
 // after startApi and in answer to reqIds.
 func (e Encoder) NextValidID(id int64) []byte {
+	if e.pb(ibapi.NEXT_VALID_ID) {
+		return protoFrame(ibapi.NEXT_VALID_ID, &protobuf.NextValidId{OrderId: reqID32(id)})
+	}
 	return e.simple(ibapi.NEXT_VALID_ID, id)
 }
 
@@ -54,6 +61,9 @@ func (e Encoder) NextValidID(id int64) []byte {
 // from MIN_SERVER_VER_ERROR_TIME it drops its VERSION field and adds the
 // time in epoch milliseconds.
 func (e Encoder) Error(reqID, code int64, msg, advancedRejectJSON string, at time.Time) []byte {
+	if e.pb(ibapi.ERR_MSG) {
+		return e.pbError(reqID, code, msg, advancedRejectJSON, at)
+	}
 	v := e.v()
 	w := newWriter(v, ibapi.ERR_MSG, 32+len(msg)+len(advancedRejectJSON))
 	if v < ibapi.MIN_SERVER_VER_ERROR_TIME {
@@ -73,6 +83,9 @@ func (e Encoder) Error(reqID, code int64, msg, advancedRejectJSON string, at tim
 
 // CurrentTime answers reqCurrentTime with t in epoch seconds.
 func (e Encoder) CurrentTime(t time.Time) []byte {
+	if e.pb(ibapi.CURRENT_TIME) {
+		return protoFrame(ibapi.CURRENT_TIME, &protobuf.CurrentTime{CurrentTime: ptr(t.Unix())})
+	}
 	return e.simple(ibapi.CURRENT_TIME, t.Unix())
 }
 
@@ -80,6 +93,9 @@ func (e Encoder) CurrentTime(t time.Time) []byte {
 // only send from MIN_SERVER_VER_CURRENT_TIME_IN_MILLIS) with t in epoch
 // milliseconds; the message has no VERSION field.
 func (e Encoder) CurrentTimeInMillis(t time.Time) []byte {
+	if e.pb(ibapi.CURRENT_TIME_IN_MILLIS) {
+		return protoFrame(ibapi.CURRENT_TIME_IN_MILLIS, &protobuf.CurrentTimeInMillis{CurrentTimeInMillis: ptr(t.UnixMilli())})
+	}
 	w := newWriter(e.v(), ibapi.CURRENT_TIME_IN_MILLIS, 16)
 	w.int(t.UnixMilli())
 	return w.frame()
@@ -88,11 +104,17 @@ func (e Encoder) CurrentTimeInMillis(t time.Time) []byte {
 // MarketDataType tells the client which market data type (1 live, 2
 // frozen, 3 delayed, 4 delayed frozen) request reqID now receives.
 func (e Encoder) MarketDataType(reqID, marketDataType int64) []byte {
+	if e.pb(ibapi.MARKET_DATA_TYPE) {
+		return protoFrame(ibapi.MARKET_DATA_TYPE, &protobuf.MarketDataType{ReqId: reqID32(reqID), MarketDataType: ptr(int32(marketDataType))})
+	}
 	return e.simple(ibapi.MARKET_DATA_TYPE, reqID, marketDataType)
 }
 
 // AccountSummary is one tag of a reqAccountSummary answer.
 func (e Encoder) AccountSummary(reqID int64, account, tag, value, currency string) []byte {
+	if e.pb(ibapi.ACCOUNT_SUMMARY) {
+		return protoFrame(ibapi.ACCOUNT_SUMMARY, &protobuf.AccountSummary{ReqId: reqID32(reqID), Account: optStr(account), Tag: optStr(tag), Value: optStr(value), Currency: optStr(currency)})
+	}
 	w := newWriter(e.v(), ibapi.ACCOUNT_SUMMARY, 16+len(account)+len(tag)+len(value)+len(currency))
 	w.int(versionOne)
 	w.int(reqID)
@@ -105,11 +127,17 @@ func (e Encoder) AccountSummary(reqID int64, account, tag, value, currency strin
 
 // AccountSummaryEnd ends the first full answer to reqAccountSummary.
 func (e Encoder) AccountSummaryEnd(reqID int64) []byte {
+	if e.pb(ibapi.ACCOUNT_SUMMARY_END) {
+		return protoFrame(ibapi.ACCOUNT_SUMMARY_END, &protobuf.AccountSummaryEnd{ReqId: reqID32(reqID)})
+	}
 	return e.simple(ibapi.ACCOUNT_SUMMARY_END, reqID)
 }
 
 // UpdateAccountValue is one key of a reqAccountUpdates subscription.
 func (e Encoder) UpdateAccountValue(key, value, currency, account string) []byte {
+	if e.pb(ibapi.ACCT_VALUE) {
+		return protoFrame(ibapi.ACCT_VALUE, &protobuf.AccountValue{Key: optStr(key), Value: optStr(value), Currency: optStr(currency), AccountName: optStr(account)})
+	}
 	w := newWriter(e.v(), ibapi.ACCT_VALUE, 16+len(key)+len(value)+len(currency)+len(account))
 	w.int(versionAcctValue)
 	w.str(key)
@@ -123,6 +151,9 @@ func (e Encoder) UpdateAccountValue(key, value, currency, account string) []byte
 // The contract carries no exchange here, only the primary exchange.
 func (e Encoder) UpdatePortfolio(c *ibapi.Contract, pos ibapi.Decimal, marketPrice, marketValue, avgCost,
 	unrealizedPNL, realizedPNL float64, account string) []byte {
+	if e.pb(ibapi.PORTFOLIO_VALUE) {
+		return e.pbPortfolio(c, pos, marketPrice, marketValue, avgCost, unrealizedPNL, realizedPNL, account)
+	}
 	w := newWriter(e.v(), ibapi.PORTFOLIO_VALUE, 160)
 	w.int(versionPortfolioValue)
 	w.int(c.ConID)
@@ -149,6 +180,9 @@ func (e Encoder) UpdatePortfolio(c *ibapi.Contract, pos ibapi.Decimal, marketPri
 // UpdateAccountTime stamps a reqAccountUpdates batch; TWS sends the
 // account's local time as "HH:MM".
 func (e Encoder) UpdateAccountTime(t time.Time) []byte {
+	if e.pb(ibapi.ACCT_UPDATE_TIME) {
+		return protoFrame(ibapi.ACCT_UPDATE_TIME, &protobuf.AccountUpdateTime{TimeStamp: ptr(t.Format("15:04"))})
+	}
 	w := newWriter(e.v(), ibapi.ACCT_UPDATE_TIME, 16)
 	w.int(versionOne)
 	w.str(t.Format("15:04"))
@@ -157,6 +191,9 @@ func (e Encoder) UpdateAccountTime(t time.Time) []byte {
 
 // AccountDownloadEnd ends the first full batch of reqAccountUpdates.
 func (e Encoder) AccountDownloadEnd(account string) []byte {
+	if e.pb(ibapi.ACCT_DOWNLOAD_END) {
+		return protoFrame(ibapi.ACCT_DOWNLOAD_END, &protobuf.AccountDataEnd{AccountName: optStr(account)})
+	}
 	w := newWriter(e.v(), ibapi.ACCT_DOWNLOAD_END, 16+len(account))
 	w.int(versionOne)
 	w.str(account)
@@ -165,6 +202,9 @@ func (e Encoder) AccountDownloadEnd(account string) []byte {
 
 // Position is one position of a reqPositions answer.
 func (e Encoder) Position(account string, c *ibapi.Contract, pos ibapi.Decimal, avgCost float64) []byte {
+	if e.pb(ibapi.POSITION_DATA) {
+		return protoFrame(ibapi.POSITION_DATA, &protobuf.Position{Account: optStr(account), Contract: contractProto(c, nil), Position: optDecimal(pos), AvgCost: optFloat(avgCost)})
+	}
 	w := newWriter(e.v(), ibapi.POSITION_DATA, 128)
 	w.int(versionPosition)
 	w.str(account)
@@ -185,7 +225,12 @@ func (e Encoder) Position(account string, c *ibapi.Contract, pos ibapi.Decimal, 
 }
 
 // PositionEnd ends a reqPositions answer.
-func (e Encoder) PositionEnd() []byte { return e.simple(ibapi.POSITION_END) }
+func (e Encoder) PositionEnd() []byte {
+	if e.pb(ibapi.POSITION_END) {
+		return protoFrame(ibapi.POSITION_END, &protobuf.PositionEnd{})
+	}
+	return e.simple(ibapi.POSITION_END)
+}
 
 // strikeOrZero maps an unset strike to the 0 TWS prints for contracts
 // without one.

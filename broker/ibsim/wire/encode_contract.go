@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/scmhub/ibapi"
+	"github.com/scmhub/ibapi/protobuf"
 )
 
 // ContractData is one match of a reqContractDetails. Before
@@ -12,6 +13,9 @@ import (
 // d.LastTradeTime the two ways TWS prints it: "20240510-16:30:00" for a
 // full time, "20250620 08:30 US/Central" (with the time zone) otherwise.
 func (e Encoder) ContractData(reqID int64, d *ibapi.ContractDetails) []byte {
+	if e.pb(ibapi.CONTRACT_DATA) {
+		return e.pbContractData(reqID, d)
+	}
 	v := e.v()
 	c := &d.Contract
 	w := newWriter(v, ibapi.CONTRACT_DATA, 1024+len(d.TradingHours)+len(d.LiquidHours)+len(d.OrderTypes)+len(d.ValidExchanges))
@@ -183,6 +187,9 @@ func utf16Pair(r rune) [2]rune {
 
 // ContractDataEnd ends the answer to reqContractDetails reqID.
 func (e Encoder) ContractDataEnd(reqID int64) []byte {
+	if e.pb(ibapi.CONTRACT_DATA_END) {
+		return protoFrame(ibapi.CONTRACT_DATA_END, &protobuf.ContractDataEnd{ReqId: reqID32(reqID)})
+	}
 	return e.simple(ibapi.CONTRACT_DATA_END, reqID)
 }
 
@@ -193,6 +200,9 @@ func (e Encoder) ContractDataEnd(reqID int64) []byte {
 // concatenated. Before MIN_SERVER_VER_SYNT_REALTIME_BARS the message and
 // each bar carry the legacy VERSION and hasGaps fields.
 func (e Encoder) HistoricalData(reqID int64, start, end string, bars []ibapi.Bar) []byte {
+	if e.pb(ibapi.HISTORICAL_DATA) {
+		return e.pbHistoricalData(reqID, start, end, bars)
+	}
 	v := e.v()
 	w := newWriter(v, ibapi.HISTORICAL_DATA, 32+len(bars)*80)
 	if v < ibapi.MIN_SERVER_VER_SYNT_REALTIME_BARS {

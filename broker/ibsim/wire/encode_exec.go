@@ -2,12 +2,16 @@ package wire
 
 import (
 	"github.com/scmhub/ibapi"
+	"github.com/scmhub/ibapi/protobuf"
 )
 
 // ExecDetails reports a fill, live (reqID -1) or in answer to
 // reqExecutions. Before MIN_SERVER_VER_LAST_LIQUIDITY it has a VERSION
 // field. The order id is x.OrderID.
 func (e Encoder) ExecDetails(reqID int64, c *ibapi.Contract, x *ibapi.Execution) []byte {
+	if e.pb(ibapi.EXECUTION_DATA) {
+		return e.pbExecDetails(reqID, c, x)
+	}
 	v := e.v()
 	w := newWriter(v, ibapi.EXECUTION_DATA, 320)
 	if v < ibapi.MIN_SERVER_VER_LAST_LIQUIDITY {
@@ -64,6 +68,9 @@ func (e Encoder) ExecDetails(reqID int64, c *ibapi.Contract, x *ibapi.Execution)
 
 // ExecDetailsEnd ends an answer to reqExecutions.
 func (e Encoder) ExecDetailsEnd(reqID int64) []byte {
+	if e.pb(ibapi.EXECUTION_DATA_END) {
+		return protoFrame(ibapi.EXECUTION_DATA_END, &protobuf.ExecutionDetailsEnd{ReqId: reqID32(reqID)})
+	}
 	return e.simple(ibapi.EXECUTION_DATA_END, reqID)
 }
 
@@ -71,6 +78,9 @@ func (e Encoder) ExecDetailsEnd(reqID int64) []byte {
 // realized P&L and yield print as Double.MAX_VALUE, an unset redemption
 // date (0) as an empty field, as TWS does.
 func (e Encoder) CommissionReport(r ibapi.CommissionAndFeesReport) []byte {
+	if e.pb(ibapi.COMMISSION_AND_FEES_REPORT) {
+		return e.pbCommissionReport(r)
+	}
 	w := newWriter(e.v(), ibapi.COMMISSION_AND_FEES_REPORT, 96)
 	w.int(versionCommissionRepor)
 	w.str(r.ExecID)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/scmhub/ibapi"
+	"github.com/scmhub/ibapi/protobuf"
 )
 
 // OpenOrder describes an order and its state, in answer to placeOrder and
@@ -14,6 +15,9 @@ import (
 // delta-neutral block), unset margin figures are Double.MAX_VALUE, unset
 // prices in the adjusted-order block are Double.MAX_VALUE.
 func (e Encoder) OpenOrder(orderID int64, c *ibapi.Contract, o *ibapi.Order, s *ibapi.OrderState) []byte {
+	if e.pb(ibapi.OPEN_ORDER) {
+		return e.pbOpenOrder(orderID, c, o, s)
+	}
 	v := e.v()
 	w := newWriter(v, ibapi.OPEN_ORDER, 1024)
 	ver := v
@@ -392,11 +396,19 @@ func encodeConditions(w *fieldWriter, o *ibapi.Order) {
 }
 
 // OpenOrderEnd ends an answer to reqOpenOrders / reqAllOpenOrders.
-func (e Encoder) OpenOrderEnd() []byte { return e.simple(ibapi.OPEN_ORDER_END) }
+func (e Encoder) OpenOrderEnd() []byte {
+	if e.pb(ibapi.OPEN_ORDER_END) {
+		return protoFrame(ibapi.OPEN_ORDER_END, &protobuf.OpenOrdersEnd{})
+	}
+	return e.simple(ibapi.OPEN_ORDER_END)
+}
 
 // CompletedOrdersEnd ends an answer to reqCompletedOrders; TWS sends no
 // VERSION field with it.
 func (e Encoder) CompletedOrdersEnd() []byte {
+	if e.pb(ibapi.COMPLETED_ORDERS_END) {
+		return protoFrame(ibapi.COMPLETED_ORDERS_END, &protobuf.CompletedOrdersEnd{})
+	}
 	return newWriter(e.v(), ibapi.COMPLETED_ORDERS_END, 4).frame()
 }
 
@@ -407,6 +419,13 @@ func (e Encoder) CompletedOrdersEnd() []byte {
 // the price alone cannot reproduce).
 func (e Encoder) OrderStatus(orderID int64, status string, filled, remaining ibapi.Decimal, avgFillPrice float64,
 	permID, parentID int64, lastFillPrice float64, clientID int64, whyHeld string, mktCapPrice float64) []byte {
+	if e.pb(ibapi.ORDER_STATUS) {
+		return protoFrame(ibapi.ORDER_STATUS, &protobuf.OrderStatus{
+			OrderId: reqID32(orderID), Status: optStr(status), Filled: optDecimal(filled), Remaining: optDecimal(remaining),
+			AvgFillPrice: optFloat(avgFillPrice), PermId: ptr(permID), ParentId: reqID32(parentID), LastFillPrice: optFloat(lastFillPrice),
+			ClientId: reqID32(clientID), WhyHeld: optStr(whyHeld), MktCapPrice: optFloat(mktCapPrice),
+		})
+	}
 	v := e.v()
 	w := newWriter(v, ibapi.ORDER_STATUS, 96)
 	if v < ibapi.MIN_SERVER_VER_MARKET_CAP_PRICE {

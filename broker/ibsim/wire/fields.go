@@ -193,11 +193,10 @@ func newWriter(v ibapi.Version, msgID int64, sizeHint int) *fieldWriter {
 	return w
 }
 
-// msgID writes the message id as a text field. From MIN_SERVER_VER_PROTOBUF
-// TWS sends it as a 4-byte binary integer instead (and, above each
-// message's protobuf threshold, id+200 followed by a protobuf body); the
-// encoders only produce versions up to MaxVersion today, so that branch is
-// here to keep the framing in one place when 201+ is added.
+// msgID writes the message id as a text field, or from
+// MIN_SERVER_VER_PROTOBUF as a 4-byte binary integer followed by the text
+// fields (messages below their protobuf threshold; see protoFrame for the
+// others).
 func (w *fieldWriter) msgID(v ibapi.Version, id int64) {
 	if v >= ibapi.MIN_SERVER_VER_PROTOBUF {
 		w.buf = append(w.buf, byte(id>>24), byte(id>>16), byte(id>>8), byte(id))

@@ -20,6 +20,12 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(uint8(76), []byte("3\x00"))
 	f.Add(uint8(76), []byte("3\x007\x000\x00ES\x00BAG\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00BUY\x001\x00LMT\x00"))
 	f.Add(uint8(100), []byte("7\x003\x001\x000\x00\x00\x00\x00\x00\x00\x00\x00999999999\x00"))
+	// Protobuf era: a binary id, then protobuf (id > 200) or text.
+	f.Add(uint8(122), []byte{0, 0, 0, 203, 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Add(uint8(122), []byte{0, 0, 0, 203, 0x1a, 0x05, 0xa2, 0x06, 0x02, 0x08, 0x63})
+	f.Add(uint8(122), []byte{0, 0, 0, 201, 0x08, 0x1f})
+	f.Add(uint8(101), []byte{0, 0, 0, 49, '1', 0})
+	f.Add(uint8(101), []byte{0, 0})
 	f.Fuzz(func(t *testing.T, dv uint8, p []byte) {
 		v := MinVersion + Version(dv)%(MaxVersion-MinVersion+1)
 		r, err := DecodeRequest(v, p)
@@ -35,10 +41,10 @@ type seed struct {
 }
 
 // seedPayloads captures the frames a real ibapi.EClient sends at a few
-// versions, including a combo order with conditions.
+// versions, text and protobuf, including a combo order with conditions.
 func seedPayloads(tb testing.TB) []seed {
 	var out []seed
-	for _, v := range []Version{100, 151, 176, 200} {
+	for _, v := range []Version{100, 151, 176, 200, 201, 203, 208, 213, 222} {
 		for _, p := range clientFrames(tb, v) {
 			out = append(out, seed{v, p})
 		}
