@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/scmhub/ibapi"
+	"github.com/scmhub/ibapi/protobuf"
 )
 
 // The frame guard.
@@ -98,14 +99,16 @@ var errUnconsumed = errors.New("message type not consumed")
 type guard struct {
 	version int
 	dec     *ibapi.EDecoder
+	probe   *dryWrapper
 }
 
 func newGuard(version int) *guard {
 	d := new(ibapi.EDecoder)
 	l := (*decoderLayout)(unsafe.Pointer(d))
-	l.wrapper = silentWrapper{}
+	probe := &dryWrapper{}
+	l.wrapper = probe
 	l.serverVersion = version
-	return &guard{version: version, dec: d}
+	return &guard{version: version, dec: d, probe: probe}
 }
 
 // msgID reads a frame's message id, and whether the payload is protobuf.
@@ -151,8 +154,15 @@ func (g *guard) check(p []byte) (name string, err error) {
 	if !proto {
 		probe = clampInts(p, g.version >= ibapi.MIN_SERVER_VER_PROTOBUF)
 	}
+	g.probe.parsed = false
 	if err := g.dryRun(probe); err != nil {
 		return name, fmt.Errorf("%s: %w", name, err)
+	}
+	if proto && !g.probe.parsed {
+		// ibapi logs an unreadable protobuf body and drops it without a
+		// callback, which would leave a request waiting for an answer that
+		// never comes; report it instead.
+		return name, fmt.Errorf("%s: protobuf body does not parse", name)
 	}
 	return name, nil
 }
@@ -197,6 +207,35 @@ func clampInts(p []byte, binaryID bool) []byte {
 
 // silentWrapper receives the dry run's callbacks and drops them.
 type silentWrapper struct{ ibapi.Wrapper }
+
+// dryWrapper is the dry run's wrapper. ibapi calls a message's ProtoBuf
+// callback right after the body unmarshals, so parsed tells a protobuf frame
+// the EClient can read from one it would silently drop.
+type dryWrapper struct {
+	silentWrapper
+	parsed bool
+}
+
+func (w *dryWrapper) ExecDetailsProtoBuf(*protobuf.ExecutionDetails)        { w.parsed = true }
+func (w *dryWrapper) ExecDetailsEndProtoBuf(*protobuf.ExecutionDetailsEnd)  { w.parsed = true }
+func (w *dryWrapper) OrderStatusProtoBuf(*protobuf.OrderStatus)             { w.parsed = true }
+func (w *dryWrapper) OpenOrderProtoBuf(*protobuf.OpenOrder)                 { w.parsed = true }
+func (w *dryWrapper) OpenOrdersEndProtoBuf(*protobuf.OpenOrdersEnd)         { w.parsed = true }
+func (w *dryWrapper) ErrorProtoBuf(*protobuf.ErrorMessage)                  { w.parsed = true }
+func (w *dryWrapper) ContractDataProtoBuf(*protobuf.ContractData)           { w.parsed = true }
+func (w *dryWrapper) ContractDataEndProtoBuf(*protobuf.ContractDataEnd)     { w.parsed = true }
+func (w *dryWrapper) ManagedAccountsProtoBuf(*protobuf.ManagedAccounts)     { w.parsed = true }
+func (w *dryWrapper) PositionProtoBuf(*protobuf.Position)                   { w.parsed = true }
+func (w *dryWrapper) PositionEndProtoBuf(*protobuf.PositionEnd)             { w.parsed = true }
+func (w *dryWrapper) AccountSummaryProtoBuf(*protobuf.AccountSummary)       { w.parsed = true }
+func (w *dryWrapper) AccountSummaryEndProtoBuf(*protobuf.AccountSummaryEnd) { w.parsed = true }
+func (w *dryWrapper) HistoricalDataProtoBuf(*protobuf.HistoricalData)       { w.parsed = true }
+func (w *dryWrapper) HistoricalDataEndProtoBuf(*protobuf.HistoricalDataEnd) { w.parsed = true }
+func (w *dryWrapper) NextValidIdProtoBuf(*protobuf.NextValidId)             { w.parsed = true }
+func (w *dryWrapper) CurrentTimeProtoBuf(*protobuf.CurrentTime)             { w.parsed = true }
+func (w *dryWrapper) CommissionAndFeesReportProtoBuf(*protobuf.CommissionAndFeesReport) {
+	w.parsed = true
+}
 
 func (silentWrapper) OrderStatus(ibapi.OrderID, string, ibapi.Decimal, ibapi.Decimal, float64, int64, int64, float64, int64, string, float64) {
 }

@@ -158,7 +158,7 @@ func futContract(localSymbol string) *ibapi.Contract {
 }
 
 func TestServerWithIBAPIClientOrderLifeAndReconnect(t *testing.T) {
-	for _, v := range []int{100, 151, 176, 200} {
+	for _, v := range []int{100, 151, 176, 200, 201, 203, 207, 213, 222} {
 		t.Run(fmt.Sprintf("v%d", v), func(t *testing.T) {
 			s := MustOpenServer(t, func(c *Config) { c.MaxVersion = wireVersion(v) })
 			c, rec := connectIB(t, s, 11)

@@ -30,6 +30,11 @@ const (
 	handshakeTimeout = 10 * time.Second
 )
 
+// DefaultMaxVersion is the highest server version offered unless
+// Config.MaxVersion says otherwise: all the wire package speaks, protobuf
+// included, since that is what a real TWS negotiates today.
+const DefaultMaxVersion = wire.MaxVersion
+
 // Config configures a paper broker server.
 type Config struct {
 	Listen       string          // address to listen on; DefaultListen when empty
@@ -44,8 +49,9 @@ type Config struct {
 	SlippageTicks int64
 	// PartialFillSize splits larger fills into parts of this many contracts.
 	PartialFillSize int64
-	// MaxVersion caps the server versions offered (wire.MaxVersion when 0),
-	// to test clients at older versions.
+	// MaxVersion caps the server versions offered (DefaultMaxVersion when
+	// 0), to test clients at older or protobuf versions (up to
+	// wire.MaxVersion).
 	MaxVersion wire.Version
 	Logger     zerolog.Logger
 }
@@ -91,7 +97,7 @@ func (s *Server) Open(ctx context.Context) error {
 		c.Now = time.Now
 	}
 	if c.MaxVersion == 0 {
-		c.MaxVersion = wire.MaxVersion
+		c.MaxVersion = DefaultMaxVersion
 	}
 	if c.MaxVersion < wire.MinVersion || c.MaxVersion > wire.MaxVersion {
 		return fmt.Errorf("ibsim: max version %d, want %d..%d", c.MaxVersion, wire.MinVersion, wire.MaxVersion)

@@ -141,11 +141,15 @@ func TestServerNegotiatesVersion(t *testing.T) {
 		want     string
 		accepted bool
 	}{
-		{0, "v100..222", "200", true},
+		{0, "v100..222", "222", true}, // DefaultMaxVersion
 		{0, "v100..150", "150", true},
 		{176, "v100..222", "176", true},
 		{0, "v100", "100", true},
-		{0, "v201..222", "", false},
+		{200, "v201..222", "", false},
+		{222, "v100..222", "222", true},
+		{222, "v201..222", "222", true},
+		{213, "v100..222", "213", true},
+		{222, "v223..230", "", false}, // only above the max: refused
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d/%s", tt.max, tt.client), func(t *testing.T) {
