@@ -29,7 +29,7 @@ func newIBSimCmd(g *globalFlags) *cobra.Command {
 		Use:   "ibsim",
 		Short: "Run the built-in paper broker: a TWS API server any TWS client can trade with",
 		Long: `ibsim runs rotor's paper broker as a standalone server that speaks the TWS API
-wire protocol (server versions 100 to 200 today), so rotor, the official IB API
+wire protocol (server versions 100 to 222, protobuf from 201), so rotor, the official IB API
 clients or any other TWS API client connect to it as they would to TWS or IB Gateway.
 
 It lists the E-mini and Micro Russell 2000, S&P 500 and Select Sector futures (front
