@@ -152,9 +152,11 @@ const (
 	CodeCancelUnknown = 10147
 )
 
-// Today is the simulator's calendar day.
-func (e *Engine) Today() time.Time {
-	y, m, d := e.cfg.Now().Date()
+// Today is the simulator's calendar day (UTC).
+func (e *Engine) Today() time.Time { return civilDay(e.cfg.Now()) }
+
+func civilDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
@@ -428,10 +430,18 @@ func (e *Engine) Sweep() []Update {
 	return e.sweep()
 }
 
+// sweep expires DAY orders placed on an earlier day, then fills the
+// resting orders that are marketable at today's marks.
 func (e *Engine) sweep() []Update {
 	var ups []Update
+	today := e.Today()
 	for _, o := range e.sortedOrders() {
 		if !o.Status.Working() {
+			continue
+		}
+		if o.TIF == "DAY" && civilDay(o.Placed).Before(today) {
+			o.Status = broker.StatusCancelled
+			ups = append(ups, Update{Kind: UpdateOpenOrder, Order: *o}, Update{Kind: UpdateStatus, Order: *o})
 			continue
 		}
 		mark, err := e.prices.mark(o.Listing, e.Today())

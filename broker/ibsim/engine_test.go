@@ -263,7 +263,9 @@ func TestEngineSweepFillsWhenTheClockReachesANewClose(t *testing.T) {
 	s.Bars = append(s.Bars, marketdata.Bar{Date: tomorrow, Open: 2380, High: 2385, Low: 2370, Close: 2375, AdjClose: 2375})
 	series["RUT"] = s
 	e := newTestEngine(t, 1_000_000, func(c *EngineConfig) { c.Series = series; c.Now = func() time.Time { return now } })
-	if _, _, err := e.Place(spec(1, rty("202612"), "BUY", 1, "LMT", "2380.0")); err != nil {
+	gtc := spec(1, rty("202612"), "BUY", 1, "LMT", "2380.0")
+	gtc.TIF = "GTC"
+	if _, _, err := e.Place(gtc); err != nil {
 		t.Fatal(err)
 	}
 	if ups := e.Sweep(); len(ups) != 0 {
@@ -273,5 +275,30 @@ func TestEngineSweepFillsWhenTheClockReachesANewClose(t *testing.T) {
 	ups := e.Sweep()
 	if len(ups) == 0 || ups[0].Exec.Price.String() != "2375" {
 		t.Fatalf("sweep after the clock reached a close of 2375: %+v, want a fill at 2375", ups)
+	}
+}
+
+func TestEngineDayOrdersExpireAtTheEndOfTheirDay(t *testing.T) {
+	now := testDay
+	e := newTestEngine(t, 1_000_000, func(c *EngineConfig) { c.Now = func() time.Time { return now } })
+	day := spec(1, rty("202612"), "BUY", 1, "LMT", "2000.0")
+	gtc := spec(2, rty("202612"), "BUY", 1, "LMT", "2000.0")
+	gtc.TIF = "GTC"
+	for _, s := range []OrderSpec{day, gtc} {
+		if _, _, err := e.Place(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ups := e.Sweep(); len(ups) != 0 {
+		t.Fatalf("same-day sweep changed %d orders", len(ups))
+	}
+	now = now.Add(6 * time.Hour) // past midnight UTC
+	e.Sweep()
+	got := map[int64]broker.OrderStatus{}
+	for _, o := range e.Orders() {
+		got[o.OrderID] = o.Status
+	}
+	if got[1] != broker.StatusCancelled || got[2] != broker.StatusSubmitted {
+		t.Fatalf("statuses the next day = %v, want DAY order 1 Cancelled and GTC order 2 Submitted", got)
 	}
 }

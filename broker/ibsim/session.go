@@ -39,10 +39,13 @@ func newSession(srv *Server, conn net.Conn) *session {
 		log: srv.log.With().Str("remote", conn.RemoteAddr().String()).Logger()}
 }
 
+// started reports whether the client has sent startApi and the session is
+// not ending: a session being closed neither holds its client id nor gets
+// new messages.
 func (ss *session) started() bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	return ss.isStart
+	return ss.isStart && !ss.closed && !ss.draining
 }
 
 func (ss *session) clientID() int64 {
