@@ -115,7 +115,7 @@ func (ss *session) handle(req wire.Request) bool {
 	case wire.Unsupported:
 		ss.send(ss.enc.Error(r.ReqID, codeBadRequest, fmt.Sprintf("Error validating request.-'message %d' : not supported by the paper broker", r.MsgID), "", now))
 	default:
-		ss.send(ss.enc.Error(-1, codeBadRequest, fmt.Sprintf("Error validating request.-'%T' : not supported by the paper broker", req), "", now))
+		ss.send(ss.enc.Error(-1, codeBadRequest, fmt.Sprintf("Error validating request.-'%s' : not supported by the paper broker", wire.RequestName(req)), "", now))
 	}
 	return true
 }

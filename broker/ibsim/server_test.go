@@ -259,3 +259,13 @@ func TestServerRequiresStartAPIFirst(t *testing.T) {
 }
 
 func wireVersion(v int) wire.Version { return wire.Version(v) }
+
+func TestServerTurnsAwayPreV100ClientAtOnce(t *testing.T) {
+	s := MustOpenServer(t, nil)
+	c := dialRaw(t, s.Addr())
+	c.write([]byte("62\x00")) // a pre-v100 client's hello; it then waits
+	c.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, err := c.conn.Read(make([]byte, 16)); err != io.EOF {
+		t.Fatalf("read after a pre-v100 hello = %d bytes, %v; want the connection closed at once (EOF), not at the handshake timeout", n, err)
+	}
+}

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,14 +20,18 @@ var apiPrefix = []byte("API\x00")
 // ReadHello reads a client's handshake: "API\0", then one length-prefixed
 // frame holding "v<min>..<max>" or "v<version>", optionally followed by a
 // space and connect options ("v100..222 +PACEAPI"). It returns an error
-// wrapping ErrNotAPI when the first four bytes are not "API\0".
+// wrapping ErrNotAPI when the first four bytes are not "API\0", as soon as
+// a byte differs: a pre-v100 client, which sends its version ("62\0") and
+// waits, is turned away at once instead of at the handshake timeout.
 func ReadHello(r io.Reader) (Hello, error) {
 	var prefix [4]byte
-	if _, err := io.ReadFull(r, prefix[:]); err != nil {
-		return Hello{}, fmt.Errorf("wire: read handshake prefix: %w", err)
-	}
-	if !bytes.Equal(prefix[:], apiPrefix) {
-		return Hello{}, fmt.Errorf("%w: got %q", ErrNotAPI, prefix[:])
+	for i := range prefix {
+		if _, err := io.ReadFull(r, prefix[i:i+1]); err != nil {
+			return Hello{}, fmt.Errorf("wire: read handshake prefix: %w", err)
+		}
+		if prefix[i] != apiPrefix[i] {
+			return Hello{}, fmt.Errorf("%w: got %q (clients older than v100 are not supported)", ErrNotAPI, prefix[:i+1])
+		}
 	}
 	payload, err := ReadFrame(r)
 	if err != nil {
