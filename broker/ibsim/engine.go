@@ -558,13 +558,6 @@ func (e *Engine) account() AccountValues {
 	return a
 }
 
-// Mark returns a listing's price today.
-func (e *Engine) Mark(l Listing) (decimal.Decimal, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.prices.mark(l, e.Today())
-}
-
 // Bars returns up to n daily bars of a listing ending on or before end.
 func (e *Engine) Bars(l Listing, end time.Time, n int) ([]broker.Bar, error) {
 	e.mu.Lock()

@@ -69,12 +69,6 @@ func (r *recorder) all(name string) []call {
 	return out
 }
 
-func (r *recorder) reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = nil
-}
-
 func (r *recorder) OrderStatus(id ibapi.OrderID, status string, filled, remaining ibapi.Decimal, avg float64, permID, parentID int64, last float64, clientID int64, whyHeld string, mktCap float64) {
 	r.add("OrderStatus", id, status, filled, remaining, avg, permID, parentID, last, clientID, whyHeld, mktCap)
 }
