@@ -163,3 +163,21 @@ func TestConnectivityLostAndRestored(t *testing.T) {
 	rec.waitFor(t, "1101", isState(broker.DataLost))
 	waitReady(t, c)
 }
+
+func TestSocketPortResetReconnects(t *testing.T) {
+	sim := MustOpenSim(t, nil)
+	c, rec := MustOpenClient(t, sim, nil)
+	m2k := mustFront(t, c, "M2K")
+	sim.ResetSocketPort()
+	rec.waitFor(t, "disconnect on 1300", func(ev broker.Event) bool {
+		ce, ok := ev.(broker.ConnectivityEvent)
+		return ok && ce.State == broker.Disconnected
+	})
+	waitReady(t, c)
+	if _, err := c.PlaceOrder(ctxT(t), mkt("after-1300", m2k, broker.Buy, 1)); err != nil {
+		t.Fatalf("PlaceOrder after the reconnect: %v", err)
+	}
+	if n := simOrders(sim, "after-1300"); n != 1 {
+		t.Fatalf("the sim has %d orders with ref after-1300, want 1", n)
+	}
+}

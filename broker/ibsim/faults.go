@@ -82,6 +82,17 @@ func (s *Server) LoseConnectivity(restoreCode int64, after time.Duration) {
 	})
 }
 
+// ResetSocketPort tells every client that TWS reset its API socket port
+// (1300) and drops its connection, as TWS does; clients must reconnect.
+func (s *Server) ResetSocketPort() {
+	now := s.cfg.Now()
+	s.each(func(ss *session) {
+		ss.send(ss.enc.Error(-1, 1300, "TWS socket port has been reset and this connection is being dropped. Please reconnect on the new port - "+s.Addr(), "", now))
+		ss.finish()
+	})
+	s.log.Warn().Msg("fault: socket port reset (1300); clients dropped")
+}
+
 // SetPrice sets the price of a tracked series ("RUT", "SPX", a fund such
 // as "XLK"); futures follow their series. Resting limit orders that become
 // marketable fill, and their clients are told.
