@@ -19,18 +19,7 @@ func decodePlaceOrder(v ibapi.Version, r *fieldReader) Request {
 	req.Order.OrderID = req.OrderID
 	c, o := &req.Contract, &req.Order
 
-	c.ConID = r.int("conId")
-	c.Symbol = r.str("symbol")
-	c.SecType = r.str("secType")
-	c.LastTradeDateOrContractMonth = r.str("lastTradeDateOrContractMonth")
-	c.Strike = r.floatMax("strike")
-	c.Right = r.str("right")
-	c.Multiplier = r.str("multiplier")
-	c.Exchange = r.str("exchange")
-	c.PrimaryExchange = r.str("primaryExchange")
-	c.Currency = r.str("currency")
-	c.LocalSymbol = r.str("localSymbol")
-	c.TradingClass = r.str("tradingClass")
+	readContract(r, c)
 	c.SecIDType = r.str("secIdType")
 	c.SecID = r.str("secId")
 

@@ -123,20 +123,7 @@ func decodeReqContractDetails(v ibapi.Version, r *fieldReader) Request {
 		req.ReqID = r.int("reqId")
 	}
 	c := &req.Contract
-	c.ConID = r.int("conId")
-	c.Symbol = r.str("symbol")
-	c.SecType = r.str("secType")
-	c.LastTradeDateOrContractMonth = r.str("lastTradeDateOrContractMonth")
-	c.Strike = r.floatMax("strike")
-	c.Right = r.str("right")
-	c.Multiplier = r.str("multiplier")
-	// Every version in range is >= MIN_SERVER_VER_PRIMARYEXCH, so exchange
-	// and primary exchange are separate fields.
-	c.Exchange = r.str("exchange")
-	c.PrimaryExchange = r.str("primaryExchange")
-	c.Currency = r.str("currency")
-	c.LocalSymbol = r.str("localSymbol")
-	c.TradingClass = r.str("tradingClass")
+	readContract(r, c)
 	c.IncludeExpired = r.bool("includeExpired")
 	c.SecIDType = r.str("secIdType")
 	c.SecID = r.str("secId")
@@ -212,18 +199,7 @@ func decodeHistoricalBody(v ibapi.Version, r *fieldReader, withVersion bool) Req
 	}
 	req := ReqHistoricalData{ReqID: r.int("reqId"), Contract: *ibapi.NewContract()}
 	c := &req.Contract
-	c.ConID = r.int("conId")
-	c.Symbol = r.str("symbol")
-	c.SecType = r.str("secType")
-	c.LastTradeDateOrContractMonth = r.str("lastTradeDateOrContractMonth")
-	c.Strike = r.floatMax("strike")
-	c.Right = r.str("right")
-	c.Multiplier = r.str("multiplier")
-	c.Exchange = r.str("exchange")
-	c.PrimaryExchange = r.str("primaryExchange")
-	c.Currency = r.str("currency")
-	c.LocalSymbol = r.str("localSymbol")
-	c.TradingClass = r.str("tradingClass")
+	readContract(r, c)
 	c.IncludeExpired = r.bool("includeExpired")
 	req.EndDateTime = r.str("endDateTime")
 	req.BarSize = r.str("barSizeSetting")
@@ -298,4 +274,24 @@ func unsupportedReqID(v ibapi.Version, id int64, r *fieldReader) int64 {
 		return -1
 	}
 	return reqID
+}
+
+// readContract reads the contract fields that placeOrder,
+// reqContractDetails and reqHistoricalData all begin with, in the order the
+// clients send them. Every version in range is >= MIN_SERVER_VER_PRIMARYEXCH
+// and >= MIN_SERVER_VER_TRADING_CLASS, so primary exchange and trading class
+// are always there.
+func readContract(r *fieldReader, c *ibapi.Contract) {
+	c.ConID = r.int("conId")
+	c.Symbol = r.str("symbol")
+	c.SecType = r.str("secType")
+	c.LastTradeDateOrContractMonth = r.str("lastTradeDateOrContractMonth")
+	c.Strike = r.floatMax("strike")
+	c.Right = r.str("right")
+	c.Multiplier = r.str("multiplier")
+	c.Exchange = r.str("exchange")
+	c.PrimaryExchange = r.str("primaryExchange")
+	c.Currency = r.str("currency")
+	c.LocalSymbol = r.str("localSymbol")
+	c.TradingClass = r.str("tradingClass")
 }
