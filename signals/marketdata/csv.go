@@ -234,28 +234,16 @@ func (o Options) read(r io.Reader, name, symbol string, hint int) (Series, error
 			b.Volume = v
 		}
 
-		// The consistency checks, with slack for vendor rounding.
-		if b.High < b.Low*(1-tol) {
-			return Series{}, rr.fail(iHigh, fmt.Errorf("%w: high %g is below low %g by more than %g%%",
-				ErrBadPrice, b.High, b.Low, tol*100))
-		}
-		for _, p := range [...]struct {
-			i    int
-			what string
-			v    float64
-		}{{iOpen, "open", b.Open}, {iClose, "close", b.Close}} {
-			if p.v < b.Low*(1-tol) || p.v > b.High*(1+tol) {
-				return Series{}, rr.fail(p.i, fmt.Errorf("%w: %s %g is outside the day's range [low %g, high %g] by more than %g%%",
-					ErrBadPrice, p.what, p.v, b.Low, b.High, tol*100))
-			}
+		if col, err := checkRange(b, tol); err != nil {
+			return Series{}, rr.fail(idx[col], err)
 		}
 		if n := len(bars); n > 0 {
 			prev := bars[n-1]
-			if err := checkMove("close", b.Close, prev.Close, prevLine, o.MaxDailyMove); err != nil {
+			if err := checkMove("close", b.Close, prev.Close, "line "+strconv.Itoa(prevLine), o.MaxDailyMove); err != nil {
 				return Series{}, rr.fail(iClose, err)
 			}
 			if iAdj >= 0 {
-				if err := checkMove("adjusted close", b.AdjClose, prev.AdjClose, prevLine, o.MaxDailyMove); err != nil {
+				if err := checkMove("adjusted close", b.AdjClose, prev.AdjClose, "line "+strconv.Itoa(prevLine), o.MaxDailyMove); err != nil {
 					return Series{}, rr.fail(iAdj, err)
 				}
 			}
@@ -269,6 +257,24 @@ func (o Options) read(r io.Reader, name, symbol string, hint int) (Series, error
 	return Series{Symbol: symbol, Bars: slices.Clip(bars)}, nil
 }
 
+// checkRange checks a bar's prices against each other, with slack tol for
+// vendor rounding, and names the column at fault.
+func checkRange(b Bar, tol float64) (column string, err error) {
+	if b.High < b.Low*(1-tol) {
+		return colHigh, fmt.Errorf("%w: high %g is below low %g by more than %g%%", ErrBadPrice, b.High, b.Low, tol*100)
+	}
+	for _, p := range [...]struct {
+		col string
+		v   float64
+	}{{colOpen, b.Open}, {colClose, b.Close}} {
+		if p.v < b.Low*(1-tol) || p.v > b.High*(1+tol) {
+			return p.col, fmt.Errorf("%w: %s %g is outside the day's range [low %g, high %g] by more than %g%%",
+				ErrBadPrice, p.col, p.v, b.Low, b.High, tol*100)
+		}
+	}
+	return "", nil
+}
+
 func csvReadError(name string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
@@ -277,11 +283,13 @@ func csvReadError(name string, err error) error {
 	return &CSVError{File: name, Err: err}
 }
 
-func checkMove(what string, v, prev float64, prevLine int, limit float64) error {
+// checkMove refuses a move from prev to v beyond limit either way; where
+// names the previous value ("line 12", "2026-11-20").
+func checkMove(what string, v, prev float64, where string, limit float64) error {
 	ratio := v / prev
 	if ratio > limit || ratio < 1/limit {
-		return fmt.Errorf("%w: %s %g is %.3gx the previous %s %g on line %d (the limit is %gx either way)",
-			ErrAbsurdMove, what, v, ratio, what, prev, prevLine, limit)
+		return fmt.Errorf("%w: %s %g is %.3gx the previous %s %g on %s (the limit is %gx either way)",
+			ErrAbsurdMove, what, v, ratio, what, prev, where, limit)
 	}
 	return nil
 }
