@@ -77,7 +77,9 @@ func (h badHistory) DailyBars(ctx context.Context, c broker.Contract, end time.T
 
 func TestReadBrokerRejectsBadBars(t *testing.T) {
 	d := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
-	ok := func(day string, c float64) broker.Bar { return broker.Bar{Date: d(day), Open: c, High: c, Low: c, Close: c} }
+	ok := func(day string, c float64) broker.Bar {
+		return broker.Bar{Date: d(day), Open: c, High: c, Low: c, Close: c}
+	}
 	tests := []struct {
 		name string
 		bars []broker.Bar
