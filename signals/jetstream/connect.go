@@ -133,14 +133,18 @@ func (cfg ConnConfig) options(d *ctxDialer) ([]nats.Option, error) {
 		nats.PingInterval(DefaultPingInterval),
 		nats.MaxPingsOutstanding(2),
 		nats.CustomReconnectDelay(backoff(cfg.ReconnectWait, cfg.ReconnectWaitMax)),
+		// nats.go runs these handlers on its own goroutine, which may still
+		// be dispatching after Close returns; a deliberate close logs
+		// nothing, so no line is written after the owner is done with the
+		// logger.
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if nc.IsClosed() {
+				return
+			}
 			log.Warn().Err(err).Str("url", redactURLs(nc.ConnectedUrl())).Msg("disconnected from NATS; reconnecting")
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info().Str("url", redactURLs(nc.ConnectedUrl())).Msg("reconnected to NATS")
-		}),
-		nats.ClosedHandler(func(nc *nats.Conn) {
-			log.Info().Msg("NATS connection closed")
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			ev := log.Error().Err(err)
