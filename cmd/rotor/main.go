@@ -49,7 +49,8 @@ account that is not a paper (DU...) account.
 
 Start with:
   rotor demo        run the broker layer end to end against the built-in paper broker
-  rotor ibsim       run the built-in paper broker as a standalone TWS API server`,
+  rotor ibsim       run the built-in paper broker as a standalone TWS API server
+  rotor signals     compute the leadership signal for a day; print or publish it`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -57,7 +58,7 @@ Start with:
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON lines even on a terminal (JSON is the default when stderr is not a terminal)")
-	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g))
+	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g))
 	return root
 }
 
