@@ -48,9 +48,10 @@ Interactive Brokers paper account through the TWS API. It refuses to route to an
 account that is not a paper (DU...) account.
 
 Start with:
-  rotor demo        run the broker layer end to end against the built-in paper broker
-  rotor ibsim       run the built-in paper broker as a standalone TWS API server
-  rotor signals     compute the leadership signal for a day; print or publish it`,
+  rotor demo           run the broker layer end to end against the built-in paper broker
+  rotor ibsim          run the built-in paper broker as a standalone TWS API server
+  rotor signals        compute the leadership signal for a day; print or publish it
+  rotor signal-worker  publish every trading day's leadership event after the close`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -58,7 +59,7 @@ Start with:
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON lines even on a terminal (JSON is the default when stderr is not a terminal)")
-	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g))
+	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g), newSignalWorkerCmd(&g))
 	return root
 }
 

@@ -14,41 +14,46 @@ import (
 	"text/tabwriter"
 	"time"
 
-	natsjs "github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 	"github.com/rotor-trading/rotor/broker/ib"
 	"github.com/rotor-trading/rotor/signals"
-	"github.com/rotor-trading/rotor/signals/jetstream"
 	"github.com/rotor-trading/rotor/signals/marketdata"
+	"github.com/rotor-trading/rotor/signals/worker"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 )
 
 type signalsFlags struct {
-	data, ibAddr, asOf, dataDir, keyFile string
-	clientID                             int64
-	warmup                               int
-	json, publish                        bool
-	nats                                 natsFlags
+	src                    barSource
+	asOf, dataDir, keyFile string
+	warmup                 int
+	json, publish          bool
+	nats                   natsFlags
 }
 
-// natsFlags say which NATS to use: an embedded server (the default, its
-// store in the data directory) or any external deployment.
-type natsFlags struct {
-	url, creds, nkey, ca, cert, key string
+// barSource says where the bars come from: a directory of CSV files or a
+// broker.
+type barSource struct {
+	data, ibAddr string
+	clientID     int64
 }
 
-func (n *natsFlags) register(cmd *cobra.Command) {
+func (b *barSource) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&n.url, "nats-url", "", "NATS URL(s), comma-separated; empty runs an embedded NATS server with its store in --data-dir")
-	fl.StringVar(&n.creds, "nats-creds", "", "NATS credentials file (user JWT and nkey seed)")
-	fl.StringVar(&n.nkey, "nats-nkey", "", "NATS nkey seed file")
-	fl.StringVar(&n.ca, "nats-ca", "", "PEM file of the authorities trusted for the NATS server's certificate (turns TLS on)")
-	fl.StringVar(&n.cert, "nats-cert", "", "PEM client certificate for mutual TLS")
-	fl.StringVar(&n.key, "nats-key", "", "PEM client key for mutual TLS")
+	fl.StringVar(&b.data, "data", "", "directory of daily-bar CSV files, one per symbol")
+	fl.StringVar(&b.ibAddr, "ib", "", "read the bars from TWS, IB Gateway or the paper broker at HOST:PORT instead")
+	fl.Int64Var(&b.clientID, "client-id", 21, "TWS API client id for --ib")
 }
 
-const signalsSubject = "leadership"
+func (b barSource) check() error {
+	if (b.data == "") == (b.ibAddr == "") {
+		return errors.New("give exactly one source of bars: --data DIR or --ib HOST:PORT")
+	}
+	return nil
+}
+
+// signalsSubject is where a day's event goes: the signal worker's daily subject.
+const signalsSubject = worker.DailySubject
 
 func newSignalsCmd(g *globalFlags) *cobra.Command {
 	var f signalsFlags
@@ -83,10 +88,8 @@ Examples:
 			return runSignals(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), log, f)
 		},
 	}
+	f.src.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.data, "data", "", "directory of daily-bar CSV files, one per symbol")
-	fl.StringVar(&f.ibAddr, "ib", "", "read the bars from TWS, IB Gateway or the paper broker at HOST:PORT instead")
-	fl.Int64Var(&f.clientID, "client-id", 21, "TWS API client id for --ib")
 	fl.StringVar(&f.asOf, "asof", "", "the day to compute (YYYY-MM-DD); the benchmark's last bar when empty")
 	fl.IntVar(&f.warmup, "warmup", 252, "trading days replayed before --asof to carry the regime's hysteresis state")
 	fl.BoolVar(&f.json, "json", false, "print the event as JSON")
@@ -99,8 +102,8 @@ Examples:
 
 func runSignals(ctx context.Context, stdout, stderr io.Writer, log zerolog.Logger, f signalsFlags) error {
 	cfg := signals.DefaultConfig()
-	if (f.data == "") == (f.ibAddr == "") {
-		return errors.New("give exactly one source of bars: --data DIR or --ib HOST:PORT")
+	if err := f.src.check(); err != nil {
+		return err
 	}
 	var asOf time.Time
 	if f.asOf != "" {
@@ -113,7 +116,7 @@ func runSignals(ctx context.Context, stdout, stderr io.Writer, log zerolog.Logge
 	if f.warmup < 0 {
 		return fmt.Errorf("--warmup %d: want >= 0", f.warmup)
 	}
-	series, err := loadSeries(ctx, stderr, log, f, cfg, asOf)
+	series, err := f.src.load(ctx, stderr, log, cfg, asOf, f.warmup)
 	if err != nil {
 		return err
 	}
@@ -134,7 +137,7 @@ func runSignals(ctx context.Context, stdout, stderr io.Writer, log zerolog.Logge
 	}
 	ev := events[len(events)-1]
 	if f.publish || f.keyFile != "" {
-		kp, pub, err := loadSigner(f, log)
+		kp, pub, err := loadSigner(f.keyFile, f.dataDir, log)
 		if err != nil {
 			return err
 		}
@@ -167,8 +170,9 @@ func warmupStart(bench marketdata.Series, asOf time.Time, warmup int) time.Time 
 	return bench.Bars[max(0, i-warmup)].Date
 }
 
-// loadSeries reads the universe's bars from CSV files or a broker.
-func loadSeries(ctx context.Context, stderr io.Writer, log zerolog.Logger, f signalsFlags, cfg signals.Config, asOf time.Time) (map[string]marketdata.Series, error) {
+// load reads the universe's bars from CSV files or a broker: from a broker,
+// enough daily history for warmup trading days before asOf (zero: now).
+func (f barSource) load(ctx context.Context, stderr io.Writer, log zerolog.Logger, cfg signals.Config, asOf time.Time, warmup int) (map[string]marketdata.Series, error) {
 	if f.data != "" {
 		series, err := marketdata.ReadDir(f.data)
 		if err != nil {
@@ -192,7 +196,7 @@ func loadSeries(ctx context.Context, stderr io.Writer, log zerolog.Logger, f sig
 		end = end.Add(24*time.Hour - time.Second)
 	}
 	symbols := append([]string{cfg.Benchmark, cfg.Microcap}, cfg.Sectors...)
-	days := cfg.MinHistory() + f.warmup + 5
+	days := cfg.MinHistory() + warmup + 5
 	return marketdata.Options{}.ReadBroker(ctx, client, symbols, end, days, func(done, total int, sym string) {
 		fmt.Fprintf(stderr, "\rreading history from %s: %d/%d %-5s", f.ibAddr, done, total, sym)
 		if done == total {
@@ -203,13 +207,13 @@ func loadSeries(ctx context.Context, stderr io.Writer, log zerolog.Logger, f sig
 
 // loadSigner reads the worker's nkey seed, creating one (mode 0600) on
 // first use so that a one-machine setup needs no key ceremony.
-func loadSigner(f signalsFlags, log zerolog.Logger) (nkeys.KeyPair, string, error) {
-	path := f.keyFile
+func loadSigner(keyFile, dataDir string, log zerolog.Logger) (nkeys.KeyPair, string, error) {
+	path := keyFile
 	if path == "" {
-		path = filepath.Join(f.dataDir, "signer.nk")
+		path = filepath.Join(dataDir, "signer.nk")
 	}
 	seed, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) && f.keyFile == "" {
+	if errors.Is(err, os.ErrNotExist) && keyFile == "" {
 		kp, err := nkeys.CreateUser()
 		if err != nil {
 			return nil, "", fmt.Errorf("create the worker's signing key: %w", err)
@@ -242,35 +246,16 @@ func loadSigner(f signalsFlags, log zerolog.Logger) (nkeys.KeyPair, string, erro
 
 // publishEvent publishes ev to the signals stream and says what happened.
 func publishEvent(ctx context.Context, stderr io.Writer, log zerolog.Logger, f signalsFlags, ev signals.Event) error {
-	url := f.nats.url
-	if url == "" {
-		emb, err := jetstream.StartEmbedded(ctx, jetstream.EmbeddedConfig{StoreDir: filepath.Join(f.dataDir, "nats"),
-			Logger: log.With().Str("component", "nats").Logger().Level(zerolog.WarnLevel)})
-		if err != nil {
-			return err
-		}
-		defer emb.Shutdown()
-		url = emb.ClientURL()
-	}
-	nc, err := jetstream.Connect(ctx, jetstream.ConnConfig{URL: url, Name: "rotor signals", CredsFile: f.nats.creds,
-		NKeySeedFile: f.nats.nkey, CAFile: f.nats.ca, CertFile: f.nats.cert, KeyFile: f.nats.key, Logger: log})
+	sess, err := openNATS(ctx, log, f.nats, f.dataDir, "rotor signals")
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	js, err := natsjs.New(nc)
-	if err != nil {
-		return err
-	}
-	if _, err := jetstream.EnsureStream(ctx, js, jetstream.StreamConfig{Logger: log}); err != nil {
-		return err
-	}
+	defer closeNATS(sess, log)
 	data, err := signals.MarshalEvent(ev)
 	if err != nil {
 		return err
 	}
-	pub := jetstream.NewPublisher(js, jetstream.PublisherConfig{Logger: log})
-	res, err := pub.Publish(ctx, signalsSubject, ev.ID, data, map[string]string{"Rotor-Schema": ev.Schema, "Rotor-As-Of": ev.AsOf})
+	res, err := sess.pub.Publish(ctx, signalsSubject, ev.ID, data, map[string]string{"Rotor-Schema": ev.Schema, "Rotor-As-Of": ev.AsOf})
 	if err != nil {
 		return err
 	}
