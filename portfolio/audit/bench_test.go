@@ -1,0 +1,67 @@
+package audit_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rotor-trading/rotor/portfolio/audit"
+)
+
+// BenchmarkAppend measures one fsync'd transaction per row, the write-ahead
+// cost the portfolio service pays before sending an order.
+func BenchmarkAppend(b *testing.B) {
+	ctx := context.Background()
+	l := mustOpenAt(b, filepath.Join(b.TempDir(), "audit.db"), audit.Options{Now: time.Now})
+	e := audit.Entry{
+		Kind: audit.KindOrderIntent, EventID: "ev-2026-03-02", PlanID: "plan-1", OrderRef: "plan-1/RTY/1",
+		Instrument: "RTY", Account: "DU1234567",
+		Payload: map[string]any{"action": "BUY", "qty": 3, "type": "LMT", "limit": "2101.30", "contract": "RTYM6"},
+	}
+	var lat []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := l.Append(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	reportLatency(b, lat)
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+	b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+}
+
+// BenchmarkVerify measures a full chain check over 100k rows.
+func BenchmarkVerify(b *testing.B) {
+	const rows = 100_000
+	ctx := context.Background()
+	l := mustOpenAt(b, filepath.Join(b.TempDir(), "audit.db"), audit.Options{})
+	batch := make([]audit.Entry, 1000)
+	for i := range batch {
+		batch[i] = audit.Entry{Kind: audit.KindFill, OrderRef: "plan-1/RTY/1", PermID: int64(i + 1), Instrument: "RTY",
+			Payload: map[string]any{"qty": 1, "price": "2101.30", "exec_id": "0000e0d5.65f1a2b3.01.01"}}
+	}
+	for n := 0; n < rows; n += len(batch) {
+		if _, err := l.AppendBatch(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		rep, err := l.Verify(ctx, nil)
+		if err != nil || rep.Rows != rows {
+			b.Fatalf("Verify()=%+v, %v", rep, err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
