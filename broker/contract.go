@@ -2,6 +2,7 @@ package broker
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -35,6 +36,18 @@ func (c Contract) ContractMonth() string {
 		return ""
 	}
 	return c.Expiry.Format("200601")
+}
+
+// Key identifies a contract among positions and orders: the broker's id
+// when there is one, else the local symbol, else root and month.
+func (c Contract) Key() string {
+	switch {
+	case c.ConID != 0:
+		return "conid:" + strconv.FormatInt(c.ConID, 10)
+	case c.LocalSymbol != "":
+		return "local:" + c.LocalSymbol
+	}
+	return "root:" + c.Symbol + ":" + c.ContractMonth()
 }
 
 // String names the contract for people: "RTYZ6 (RTY 202612, CME)".

@@ -111,18 +111,6 @@ func civilDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// contractKey identifies a contract among the positions: the broker's id
-// when there is one, else the local symbol, else root and month.
-func contractKey(c broker.Contract) string {
-	switch {
-	case c.ConID != 0:
-		return "conid:" + strconv.FormatInt(c.ConID, 10)
-	case c.LocalSymbol != "":
-		return "local:" + c.LocalSymbol
-	}
-	return "root:" + c.Symbol + ":" + c.ContractMonth()
-}
-
 // sameContract reports whether a and b are the same contract, by ConID when
 // both have one, else by local symbol, else by root and month.
 func sameContract(a, b broker.Contract) bool {
@@ -353,7 +341,7 @@ func planRoot(planID string, rt RootTarget, hs []held, want int64, asOf time.Tim
 				ErrInvalidInput, rt.Root, hold, cfg.RollDays, asOf.Format(time.DateOnly))
 		}
 	}
-	sort.Slice(hs, func(i, j int) bool { return contractKey(hs[i].contract) < contractKey(hs[j].contract) })
+	sort.Slice(hs, func(i, j int) bool { return hs[i].contract.Key() < hs[j].contract.Key() })
 	var closes []PlannedOrder
 	var inHold int64
 	day := civilDay(asOf)

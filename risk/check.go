@@ -212,7 +212,7 @@ func (c *checker) prepare(i int) {
 		c.rejectAll(i, g.code, g.limit, g.actual, g.unit, g.msg)
 		return
 	}
-	st.key, st.root = contractKey(o.Contract), o.Contract.Symbol
+	st.key, st.root = o.Contract.Key(), o.Contract.Symbol
 	st.s = 1
 	if o.Side == broker.Sell {
 		st.s = -1
@@ -291,7 +291,7 @@ func (c *checker) invalid(i int) string {
 		if p.Ref == o.Ref {
 			return fmt.Sprintf("%s repeats the reference %q of an earlier order in the plan", name, o.Ref)
 		}
-		if contractKey(p.Contract) == contractKey(o.Contract) {
+		if p.Contract.Key() == o.Contract.Key() {
 			return fmt.Sprintf("%s is the plan's second order for %s; a plan has one order per contract", name, contractName(o.Contract))
 		}
 	}

@@ -93,18 +93,6 @@ func (ix priceIndex) lookup(c broker.Contract) (Price, bool) {
 	return p, ok
 }
 
-// contractKey identifies a contract across positions and orders: its ConID
-// when the broker gave one, else its local symbol, else root and month.
-func contractKey(c broker.Contract) string {
-	switch {
-	case c.ConID != 0:
-		return "conid:" + strconv.FormatInt(c.ConID, 10)
-	case c.LocalSymbol != "":
-		return "local:" + c.LocalSymbol
-	}
-	return "root:" + c.Symbol + ":" + c.ContractMonth()
-}
-
 // contractName names a contract for a trader: RTYZ6, or the root.
 func contractName(c broker.Contract) string {
 	if c.LocalSymbol != "" {

@@ -50,7 +50,7 @@ func newBook(in Input, prices priceIndex) (*book, []unvalued) {
 		if p.Quantity == 0 || !isFuture(p.Contract) {
 			continue
 		}
-		k := contractKey(p.Contract)
+		k := p.Contract.Key()
 		h, ok := byKey[k]
 		if !ok {
 			h = &held{p: i}
