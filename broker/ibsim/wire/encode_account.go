@@ -208,17 +208,7 @@ func (e Encoder) Position(account string, c *ibapi.Contract, pos ibapi.Decimal, 
 	w := newWriter(e.v(), ibapi.POSITION_DATA, 128)
 	w.int(versionPosition)
 	w.str(account)
-	w.int(c.ConID)
-	w.str(c.Symbol)
-	w.str(c.SecType)
-	w.str(c.LastTradeDateOrContractMonth)
-	w.float(strikeOrZero(c.Strike))
-	w.str(c.Right)
-	w.str(c.Multiplier)
-	w.str(c.Exchange)
-	w.str(c.Currency)
-	w.str(c.LocalSymbol)
-	w.str(c.TradingClass)
+	w.contract(c)
 	w.decimal(pos)
 	w.float(avgCost)
 	return w.frame()
@@ -230,6 +220,22 @@ func (e Encoder) PositionEnd() []byte {
 		return protoFrame(ibapi.POSITION_END, &protobuf.PositionEnd{})
 	}
 	return e.simple(ibapi.POSITION_END)
+}
+
+// contract writes the contract fields position and execDetails share
+// (no primary exchange), in TWS's order.
+func (w *fieldWriter) contract(c *ibapi.Contract) {
+	w.int(c.ConID)
+	w.str(c.Symbol)
+	w.str(c.SecType)
+	w.str(c.LastTradeDateOrContractMonth)
+	w.float(strikeOrZero(c.Strike))
+	w.str(c.Right)
+	w.str(c.Multiplier)
+	w.str(c.Exchange)
+	w.str(c.Currency)
+	w.str(c.LocalSymbol)
+	w.str(c.TradingClass)
 }
 
 // strikeOrZero maps an unset strike to the 0 TWS prints for contracts
