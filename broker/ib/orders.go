@@ -169,14 +169,7 @@ func (c *Client) orderStatus(id, clientID int64, st broker.OrderStatus, filled, 
 		o.report.PermID = permID
 	}
 	o.report.UpdatedAt = c.cfg.Now()
-	o.acked = true
-	delete(c.unknown, o.req.Ref)
-	o.notify()
-	rep := o.report
-	c.mu.Unlock()
-	if changed {
-		c.emit(broker.OrderEvent{Time: rep.UpdatedAt, Report: rep})
-	}
+	c.ackLocked(o, changed)
 }
 
 // openOrder applies an openOrder message to our order with that id or ref.
@@ -204,6 +197,13 @@ func (c *Client) openOrder(r broker.OrderReport) {
 		o.report.Status = r.Status
 	}
 	o.report.UpdatedAt = r.UpdatedAt
+	c.ackLocked(o, changed)
+}
+
+// ackLocked records that TWS has acknowledged o (its outcome is no longer
+// unknown), wakes its waiters, releases c.mu (which the caller holds) and
+// reports the new state when it changed.
+func (c *Client) ackLocked(o *order, changed bool) {
 	o.acked = true
 	delete(c.unknown, o.req.Ref)
 	o.notify()
