@@ -177,6 +177,16 @@ func testGuardSurvives(t *testing.T, version wire.Version, minBad int64) {
 			return
 		}
 		conn.Write(wire.HelloReply(wire.Version(v), time.Now()))
+		// Wait for startApi and one request: ibapi v0.10.44 adds its
+		// requester goroutine to its WaitGroup from inside that goroutine,
+		// so an EClient torn down before the requester has run races with
+		// itself. The request proves the requester is running.
+		for range 2 {
+			if _, err := wire.ReadFrame(conn); err != nil {
+				serverDone <- err
+				return
+			}
+		}
 		go io.Copy(io.Discard, conn)
 		var buf bytes.Buffer
 		for i := range n {
@@ -207,6 +217,7 @@ func testGuardSurvives(t *testing.T, version wire.Version, minBad int64) {
 	if err := ec.Connect(host, port, 1); err != nil {
 		t.Fatalf("Connect through the relay: %v", err)
 	}
+	ec.ReqCurrentTime()
 	if err := <-serverDone; err != nil {
 		t.Fatal(err)
 	}
