@@ -22,7 +22,9 @@ import (
 	"github.com/rotor-trading/rotor/broker/ibsim/wire"
 )
 
-func checkFor(t testing.TB, total, every time.Duration, f func() error) {
+// CheckFor polls f every `every` until it returns nil or total has
+// passed. It is exported to this directory's external test package too.
+func CheckFor(t testing.TB, total, every time.Duration, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(total)
 	var err error
@@ -221,7 +223,7 @@ func testGuardSurvives(t *testing.T, version wire.Version, minBad int64) {
 	if err := <-serverDone; err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
 		if got := w.last.Load(); got != 4242 {
 			return fmt.Errorf("sentinel not decoded yet (last next id %d)", got)
 		}

@@ -17,18 +17,7 @@ import (
 var simNow = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 
 // checkFor polls f every `every` until it returns nil or total has passed.
-func checkFor(t testing.TB, total, every time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = f(); err == nil {
-			return
-		}
-		time.Sleep(every)
-	}
-	t.Fatalf("condition not met within %v: %v", total, err)
-}
+var checkFor = ib.CheckFor
 
 // MustOpenSim starts a paper broker with the fixed clock.
 func MustOpenSim(tb testing.TB, mutate func(*ibsim.Config)) *ibsim.Server {
