@@ -208,6 +208,13 @@ func (c *checker) prepare(i int) {
 		c.rejectAll(i, CodeInvalidOrder, decimal.Zero, decimal.Zero, "", msg)
 		return
 	}
+	if reason, ok := c.in.Blocked[o.Contract.Symbol]; ok {
+		// Checked before anything else about the order, and before the
+		// split into closing and adding contracts: that split rests on
+		// the position rotor believes in, which is what is wrong here.
+		c.rejectAll(i, CodeInstrumentBlocked, decimal.Zero, decimal.Zero, "", blockedMessage(o.Contract.Symbol, reason))
+		return
+	}
 	if g := c.hard; g != nil {
 		c.rejectAll(i, g.code, g.limit, g.actual, g.unit, g.msg)
 		return
@@ -296,6 +303,15 @@ func (c *checker) invalid(i int) string {
 		}
 	}
 	return ""
+}
+
+// blockedMessage explains why an order in a blocked root is rejected.
+func blockedMessage(root, reason string) string {
+	if reason = strings.TrimSpace(reason); reason == "" {
+		reason = "no reason recorded"
+	}
+	return fmt.Sprintf("%s is blocked: %s; until an operator acknowledges it (rotor risk ack) every order in %s is rejected, "+
+		"reducing ones too, since an order that looks like it reduces the position might add to it", root, reason, root)
 }
 
 // take uses one slot of MaxOrdersPerMinute for order i, or rejects it.

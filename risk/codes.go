@@ -18,6 +18,10 @@ const (
 	// CodeInvalidOrder: the order request is malformed, duplicated in the
 	// plan, not a future, or of an instrument without a multiplier.
 	CodeInvalidOrder Code = "INVALID_ORDER"
+	// CodeInstrumentBlocked: the root is blocked because the account's
+	// position in it differs from what rotor's audit log expects; an
+	// operator must acknowledge it (rotor risk ack).
+	CodeInstrumentBlocked Code = "INSTRUMENT_BLOCKED"
 	// CodeAccount: the account's net liquidation or start-of-day net
 	// liquidation is missing or not positive, so no limit can be measured.
 	CodeAccount Code = "ACCOUNT"
@@ -68,7 +72,7 @@ func (c Code) String() string { return string(c) }
 // Known reports whether c is one of the codes above.
 func (c Code) Known() bool {
 	switch c {
-	case CodeOK, CodeInvalidLimits, CodeInvalidInput, CodeInvalidOrder, CodeAccount,
+	case CodeOK, CodeInvalidLimits, CodeInvalidInput, CodeInvalidOrder, CodeInstrumentBlocked, CodeAccount,
 		CodeGrossLeverage, CodeNetLeverage, CodeInstrumentContracts, CodeInstrumentNotional,
 		CodeOrderContracts, CodeOrderNotional, CodeMargin, CodePriceCollar,
 		CodeStaleEvent, CodeStalePrice, CodeNoPrice, CodeOrderRate,

@@ -67,35 +67,41 @@
 //  9. INVALID_ORDER: a malformed request (broker.OrderRequest.Validate), a
 //     non-future, an unknown root or multiplier, a repeated reference or a
 //     second order for the same contract.
-//  10. The first plan-wide rule above that rejects every order.
-//  11. NO_PRICE, STALE_PRICE: the order's own reference price is missing,
+//  10. INSTRUMENT_BLOCKED: the order's root is in Input.Blocked, because
+//     the account's position in it differs from what rotor's audit log
+//     expects. The order is rejected whatever its direction, until an
+//     operator acknowledges the mismatch (rotor risk ack): rotor's idea
+//     of the position is wrong, so an order that looks like it reduces
+//     risk might add. It takes no ORDER_RATE slot and frees no room.
+//  11. The first plan-wide rule above that rejects every order.
+//  12. NO_PRICE, STALE_PRICE: the order's own reference price is missing,
 //     not positive or further than MaxPriceAge from Now. The order is
 //     rejected whatever its direction: the collar and the per-order
 //     notional need a price, and a stale price in an open market means the
 //     data is broken, when a person should look before anything is sent.
-//  12. PRICE_COLLAR: a limit price further than LimitCollar × reference
+//  13. PRICE_COLLAR: a limit price further than LimitCollar × reference
 //     from the reference price is rejected (never repriced).
-//  13. ORDER_CONTRACTS, ORDER_NOTIONAL: each order is cut to the per-order
+//  14. ORDER_CONTRACTS, ORDER_NOTIONAL: each order is cut to the per-order
 //     limits on its own, risk-reducing ones too (they are fat-finger guards;
 //     a big flattening goes in pieces).
 //
 // Then the contracts that close positions (phase 1), for every order in
 // plan order, so that the room they free is there for the orders that add:
 //
-//  14. ORDER_RATE: the order takes one of MaxOrdersPerMinute less the
+//  15. ORDER_RATE: the order takes one of MaxOrdersPerMinute less the
 //     RecentOrders of the trailing minute, or is rejected.
 //
 // Then the contracts that add risk (phase 2), order by order in plan order,
 // each against the book after every order approved before it:
 //
-//  15. The plan-wide blockers (3, 4, 5, 7, 8): the adding part is rejected.
-//  16. MARGIN: no initial margin figure for the root: rejected.
-//  17. INSTRUMENT_CONTRACTS, INSTRUMENT_NOTIONAL, GROSS_LEVERAGE,
+//  16. The plan-wide blockers (3, 4, 5, 7, 8): the adding part is rejected.
+//  17. MARGIN: no initial margin figure for the root: rejected.
+//  18. INSTRUMENT_CONTRACTS, INSTRUMENT_NOTIONAL, GROSS_LEVERAGE,
 //     NET_LEVERAGE, MARGIN: the adding part is scaled down to the largest
 //     whole number of contracts for which every one of these holds after
 //     the order, or rejected when none does. Each limit that the unscaled
 //     order would break gets a verdict.
-//  18. ORDER_RATE, for an order that did not take a slot in phase 1.
+//  19. ORDER_RATE, for an order that did not take a slot in phase 1.
 //
 // Scaling only ever lowers the quantity and never changes the side. Earlier
 // orders in the plan get the room first, so the caller lists its orders by

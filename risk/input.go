@@ -39,6 +39,13 @@ type Input struct {
 	// RecentOrders are the times of the orders sent in the last minute or
 	// so, for MaxOrdersPerMinute.
 	RecentOrders []time.Time
+	// Blocked maps a futures root to the reason it is blocked: the
+	// account's position in it differs from what rotor's audit log
+	// expects, and stays blocked until an operator acknowledges it (rotor
+	// risk ack). Every order in a blocked root is rejected, reducing ones
+	// too: with rotor's idea of the position wrong, a "reducing" order
+	// might add.
+	Blocked map[string]string
 	// KillSwitch is the persisted kill switch as the caller read it.
 	KillSwitch KillSwitch
 	// DayStartNLV is net liquidation at the start of the trading day.
