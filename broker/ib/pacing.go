@@ -2,41 +2,54 @@ package ib
 
 import (
 	"context"
+	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// pacer is the token bucket in front of every EClient request call. IB
-// counts messages a second, so the bucket is sized so that no one-second
-// window can hold more than perSec messages: a burst of perSec/10 (at least
-// 1) plus a refill rate of perSec-burst. Its clock is injectable so tests can
-// check the delays it hands out without sleeping; in production it is
-// time.Now (not Config.Now, which may be a simulated clock).
+// pacer keeps IB's message limit exactly: at most perSec messages in any
+// one-second window. It remembers the send slots of the last perSec messages
+// in a ring; the next message may go one second (pacingWindow) after the oldest of them
+// (at once while fewer than perSec were sent in the last second). A burst of
+// perSec therefore goes out at once, which matters for rotor's latency: an
+// event's decision reads the account, positions and prices in a handful of
+// messages. Its clock is injectable so tests can check the delays it hands
+// out without sleeping; in production it is time.Now (not Config.Now, which
+// may be a simulated clock).
+// pacingWindow is IB's one second plus a margin for delivery jitter: a
+// message delayed on its way must not land in the next window's count.
+const pacingWindow = time.Second + 10*time.Millisecond
+
 type pacer struct {
-	lim *rate.Limiter
-	now func() time.Time
+	mu   sync.Mutex
+	ring []time.Time // send slots, oldest at next
+	next int
+	now  func() time.Time
 }
 
 func newPacer(perSec int, now func() time.Time) *pacer {
-	burst := max(1, perSec/10)
-	r := max(perSec-burst, 1)
-	return &pacer{lim: rate.NewLimiter(rate.Limit(r), burst), now: now}
+	return &pacer{ring: make([]time.Time, max(perSec, 1)), now: now}
 }
 
-// reserve takes one token and says how long the caller must wait before
-// sending; it does not sleep.
-func (p *pacer) reserve() (*rate.Reservation, time.Duration) {
+// reserve takes the next send slot and says how long the caller must wait
+// for it; it does not sleep. A slot is never given back: a caller that gives
+// up only makes the window more conservative.
+func (p *pacer) reserve() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	t := p.now()
-	r := p.lim.ReserveN(t, 1)
-	return r, r.DelayFrom(t)
+	slot := t
+	if oldest := p.ring[p.next]; !oldest.IsZero() && oldest.Add(pacingWindow).After(t) {
+		slot = oldest.Add(pacingWindow)
+	}
+	p.ring[p.next] = slot
+	p.next = (p.next + 1) % len(p.ring)
+	return slot.Sub(t)
 }
 
-// wait blocks until a message may be sent or ctx is done; on ctx the token
-// is given back.
+// wait blocks until a message may be sent or ctx is done.
 func (p *pacer) wait(ctx context.Context) error {
-	r, d := p.reserve()
-	if d == 0 {
+	d := p.reserve()
+	if d <= 0 {
 		return nil
 	}
 	t := time.NewTimer(d)
@@ -45,7 +58,6 @@ func (p *pacer) wait(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		r.CancelAt(p.now())
 		return ctx.Err()
 	}
 }
