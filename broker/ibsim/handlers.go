@@ -152,6 +152,9 @@ func (ss *session) start(r wire.StartAPI) bool {
 
 func (ss *session) placeOrder(r wire.PlaceOrder) bool {
 	srv, now := ss.srv, ss.srv.cfg.Now()
+	if srv.cfg.OnOrder != nil {
+		srv.cfg.OnOrder(r.Order.OrderRef)
+	}
 	if reason := srv.takeReject(); reason != "" {
 		ss.send(ss.enc.Error(r.OrderID, CodeRejected, "Order rejected - reason:"+reason, "", now))
 		return true

@@ -54,6 +54,11 @@ type Config struct {
 	// wire.MaxVersion).
 	MaxVersion wire.Version
 	Logger     zerolog.Logger
+	// OnOrder, when set, is called with an order's reference as soon as its
+	// placeOrder request has been read off a client's socket, before the
+	// book sees it: latency benchmarks time "order on the broker's socket"
+	// with it. It runs on the session's goroutine and must return quickly.
+	OnOrder func(ref string)
 }
 
 // Server is a running paper broker. New → Open → Close.
