@@ -1,0 +1,77 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rotor-trading/rotor/portfolio/audit"
+	"github.com/shopspring/decimal"
+)
+
+// Marks are the account's risk marks, the numbers risk.Check measures
+// losses against (Input.DayStartNLV and Input.HighWaterMark). They live in
+// risk_marks rows; the last one of the account holds.
+type Marks struct {
+	Day           string          `json:"day"` // the trade date (YYYY-MM-DD, see TradeDate) DayStartNLV belongs to
+	DayStartNLV   decimal.Decimal `json:"day_start_nlv"`
+	HighWaterMark decimal.Decimal `json:"high_water_mark"`
+}
+
+// LoadMarks returns the account's last recorded marks, and false when none
+// were ever recorded.
+func LoadMarks(ctx context.Context, log *audit.Log, account string) (Marks, bool, error) {
+	if err := checkAccount(account); err != nil {
+		return Marks{}, false, err
+	}
+	rec, ok, err := lastOf(ctx, log, account, KindRiskMarks, "", func(audit.Record) (bool, error) { return true, nil })
+	if err != nil || !ok {
+		return Marks{}, false, err
+	}
+	var m Marks
+	if err := decode(rec, &m); err != nil {
+		return Marks{}, false, err
+	}
+	return m, true, nil
+}
+
+// UpdateMarks brings the marks up to date with net liquidation nlv seen on
+// trade date day, and returns them. It writes a risk_marks row only when
+// they change: on the first trade date seen (both marks = nlv), on a new
+// trade date (DayStartNLV = nlv) and when nlv is above the high-water mark
+// (HighWaterMark = nlv); otherwise it returns the stored marks. A day
+// before the stored one (a clock stepping back) does not start a new day.
+//
+// nlv must be positive: a broker reports zero before the account's values
+// have arrived, and a day started at zero would hide the day's losses.
+// Only the account's portfolio service should call it; two writers could
+// race the high-water mark.
+func UpdateMarks(ctx context.Context, log *audit.Log, account string, nlv decimal.Decimal, day string) (Marks, error) {
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return Marks{}, fmt.Errorf("state: trade date %q: want YYYY-MM-DD", day)
+	}
+	if !nlv.IsPositive() {
+		return Marks{}, fmt.Errorf("state: net liquidation %s of %s is not positive; the broker has not reported the account's values yet", nlv, account)
+	}
+	old, ok, err := LoadMarks(ctx, log, account)
+	if err != nil {
+		return Marks{}, err
+	}
+	m := old
+	switch {
+	case !ok:
+		m = Marks{Day: day, DayStartNLV: nlv, HighWaterMark: nlv}
+	case day > old.Day: // YYYY-MM-DD orders as text
+		m.Day, m.DayStartNLV = day, nlv
+	}
+	if nlv.GreaterThan(m.HighWaterMark) {
+		m.HighWaterMark = nlv
+	}
+	if ok && m.Day == old.Day && m.DayStartNLV.Equal(old.DayStartNLV) && m.HighWaterMark.Equal(old.HighWaterMark) {
+		return old, nil
+	}
+	if _, err := log.Append(ctx, audit.Entry{Kind: KindRiskMarks, Account: account, Payload: m}); err != nil {
+		return Marks{}, fmt.Errorf("state: record the risk marks of %s: %w", account, err)
+	}
+	return m, nil
+}
