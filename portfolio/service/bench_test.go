@@ -1,0 +1,192 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/broker"
+	"github.com/rotor-trading/rotor/portfolio"
+	"github.com/rotor-trading/rotor/portfolio/service"
+	"github.com/rotor-trading/rotor/risk"
+)
+
+// BenchmarkEventToOrder times the durable path: an event published on
+// JetStream (file store) → admitted, decided, its intents committed
+// (fsync'd) → the first order read off the paper broker's socket. Between
+// iterations (untimed) another client flattens the book so every event
+// trades again. It reports the median and 99th percentile of the whole
+// path, and of the time until the event was admitted and deduplicated
+// (received-) and until the write-ahead batch was committed (recorded-).
+func BenchmarkEventToOrder(b *testing.B) {
+	w := newWorld(b)
+	l := w.openLog(b)
+	manual := w.manual(b, 9)
+	cfg := w.config(w.broker(b, 1), l)
+	cfg.Limits = risk.DefaultLimits()
+	cfg.Limits.MaxOrdersPerMinute = 1 << 20 // the benchmark trades far faster than a day's rebalance
+	var mu sync.Mutex
+	stepAt := map[service.Step]time.Time{}
+	cfg.Step = func(s service.Step) {
+		mu.Lock()
+		if _, ok := stepAt[s]; !ok {
+			stepAt[s] = time.Now()
+		}
+		mu.Unlock()
+	}
+	w.start(b, cfg)
+	ev := w.latest(b)
+	var lat, received, recorded []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		flatten(b, w, manual, i)
+		// The service's client sends about ten messages an event; spacing
+		// events keeps it under IB's 50 a second, as a day's single event is.
+		time.Sleep(250 * time.Millisecond)
+		data := mustMarshalSigned(b, w, another(ev, i+100))
+		mu.Lock()
+		clear(stepAt)
+		mu.Unlock()
+		b.StartTimer()
+		start := time.Now()
+		w.publishRaw(b, fmt.Sprintf("bench-%d", i), data)
+		awaitRotorOrder(b, w)
+		lat = append(lat, time.Since(start))
+		b.StopTimer()
+		mu.Lock()
+		received = append(received, stepAt[service.StepReceived].Sub(start))
+		recorded = append(recorded, stepAt[service.StepRecorded].Sub(start))
+		mu.Unlock()
+		w.consumerSettled(b, uint64(i+1))
+	}
+	reportQuantiles(b, "", lat)
+	reportQuantiles(b, "received-", received)
+	reportQuantiles(b, "recorded-", recorded)
+}
+
+// reportQuantiles reports the median and 99th percentile of ds in µs.
+func reportQuantiles(b *testing.B, prefix string, ds []time.Duration) {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	b.ReportMetric(float64(ds[len(ds)/2].Microseconds()), prefix+"p50-µs")
+	b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds()), prefix+"p99-µs")
+}
+
+// awaitRotorOrder waits for the next order of rotor's on the broker's socket.
+func awaitRotorOrder(tb testing.TB, w *world) {
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case ref := <-w.orders:
+			if strings.HasPrefix(ref, "rotor-") {
+				return
+			}
+		case <-timeout:
+			tb.Fatal("no order of rotor's reached the broker in 30s")
+		}
+	}
+}
+
+// flatten closes every position with market orders from another client and
+// waits until the book is flat and the order channel is drained.
+func flatten(tb testing.TB, w *world, c broker.Broker, i int) {
+	tb.Helper()
+	ctx := context.Background()
+	pos, err := c.Positions(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for j, p := range pos {
+		if p.Quantity == 0 {
+			continue
+		}
+		side := broker.Sell
+		if p.Quantity < 0 {
+			side = broker.Buy
+		}
+		q := p.Quantity
+		if q < 0 {
+			q = -q
+		}
+		if _, err := c.PlaceOrder(ctx, broker.OrderRequest{Ref: fmt.Sprintf("flatten-%d-%d", i, j), Contract: p.Contract, Side: side, Quantity: q, Type: broker.Market}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	checkFor(tb, 10*time.Second, time.Millisecond, func() error {
+		for _, p := range w.sim.Engine().Positions() {
+			if p.Quantity != 0 {
+				return fmt.Errorf("%s still %d", p.Listing.LocalSymbol, p.Quantity)
+			}
+		}
+		return nil
+	})
+	for {
+		select {
+		case <-w.orders:
+		default:
+			return
+		}
+	}
+}
+
+// BenchmarkPlanAndRisk200 is sizing, planning and the risk check for a book
+// of 200 futures positions (13 or 14 expiries of each of the 15 roots, most
+// of them other strategies').
+func BenchmarkPlanAndRisk200(b *testing.B) {
+	ev := rigEvents(b)[len(rigEvents(b))-1]
+	roots := broker.InstrumentRoots()
+	var positions []broker.Position
+	prices := map[string]decimal.Decimal{}
+	contracts := map[string]broker.Contract{}
+	var riskPrices []risk.Price
+	for i := 0; len(positions) < 200; i++ {
+		root := roots[i%len(roots)]
+		inst, _ := broker.LookupInstrument(root)
+		expiry := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC).AddDate(0, 3*(i/len(roots)), 0)
+		c := broker.Contract{ConID: int64(1000 + i), Symbol: root, LocalSymbol: broker.LocalSymbol(root, expiry), SecType: broker.Future,
+			Exchange: inst.Exchange, Currency: "USD", Expiry: expiry, Multiplier: inst.Multiplier}
+		if _, ok := contracts[root]; !ok && i >= len(roots) {
+			contracts[root] = c // the second expiry is the one to hold
+		}
+		positions = append(positions, broker.Position{Account: rigAccount, Contract: c, Quantity: int64(i%7 - 3)})
+		if _, ok := prices[root]; !ok {
+			prices[root] = decimal.NewFromInt(int64(100 + 10*(i%len(roots))))
+			riskPrices = append(riskPrices, risk.Price{Root: root, Value: prices[root], Time: rigNow})
+		}
+	}
+	for _, root := range roots {
+		if _, ok := contracts[root]; !ok {
+			b.Fatalf("no contract for %s", root)
+		}
+	}
+	cfg := portfolio.DefaultSleeve()
+	cfg.VolTarget = 0
+	nlv := decimal.NewFromInt(50_000_000)
+	margins := map[string]decimal.Decimal{}
+	for _, r := range roots {
+		margins[r] = decimal.NewFromInt(10_000)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t, err := portfolio.NewTargets(portfolio.TargetInput{Event: ev, Account: rigAccount, NLV: nlv, Prices: prices, Contracts: contracts, Config: cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		plan, err := portfolio.Plan(positions, t, rigNow, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := risk.Check(risk.Input{Now: rigNow, Limits: risk.DefaultLimits(), Account: broker.Account{ID: rigAccount, NetLiquidation: nlv},
+			Positions: positions, Orders: plan.Requests(), Prices: riskPrices, InitialMargin: margins, EventTime: rigNow,
+			DayStartNLV: nlv, HighWaterMark: nlv})
+		if len(d.Orders) != len(plan.Orders) {
+			b.Fatal("decision and plan differ")
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/rotor-trading/rotor/portfolio/admit"
+	"github.com/rotor-trading/rotor/portfolio/audit"
+)
+
+// consume creates (or updates) the account's durable consumer and starts the
+// goroutine that handles its messages one at a time.
+func (s *Service) consume(ctx context.Context) error {
+	cfg := natsjs.ConsumerConfig{
+		Durable:       s.cfg.Durable,
+		Description:   "rotor portfolio service of account " + s.cfg.Account,
+		FilterSubject: s.cfg.SubjectPrefix + s.cfg.Subject,
+		// A new consumer starts at the latest event: older ones are
+		// stale by the time anyone could act on them.
+		DeliverPolicy: natsjs.DeliverLastPolicy,
+		AckPolicy:     natsjs.AckExplicitPolicy,
+		AckWait:       s.cfg.AckWait,
+		MaxDeliver:    -1, // the service gives up on a message itself (Term), after recording it
+		MaxAckPending: 1,  // one event at a time, in stream order
+	}
+	cons, err := s.cfg.JetStream.CreateOrUpdateConsumer(ctx, s.cfg.Stream, cfg)
+	if err != nil {
+		return fmt.Errorf("create the durable consumer %s on stream %s: %w", s.cfg.Durable, s.cfg.Stream, err)
+	}
+	it, err := cons.Messages(natsjs.PullMaxMessages(1))
+	if err != nil {
+		return fmt.Errorf("read from the consumer %s: %w", s.cfg.Durable, err)
+	}
+	s.iter = it
+	s.consuming.Add(1)
+	go func() {
+		defer s.consuming.Done()
+		for {
+			msg, err := it.Next()
+			if errors.Is(err, natsjs.ErrMsgIteratorClosed) {
+				return
+			}
+			if err != nil {
+				s.log.Warn().Err(err).Msg("reading the next event")
+				continue
+			}
+			s.handle(s.ctx, msg)
+		}
+	}()
+	return nil
+}
+
+// handle takes one message to its end: acknowledged after its outcome is
+// recorded, terminated after its rejection is recorded, or left for
+// redelivery (after RetryDelay) when something transient failed.
+func (s *Service) handle(ctx context.Context, msg natsjs.Msg) {
+	meta, err := msg.Metadata()
+	if err != nil {
+		s.log.Error().Err(err).Msg("a message without JetStream metadata; terminating it")
+		_ = msg.Term()
+		return
+	}
+	at := s.log.With().Uint64("stream_seq", meta.Sequence.Stream).Uint64("delivered", meta.NumDelivered).Logger()
+	ev, err := admit.Admit(msg.Data(), s.cfg.Admit, s.cfg.Now())
+	if err != nil {
+		if rerr := s.recordRejection(ctx, msg, meta, err); rerr != nil {
+			at.Error().Err(rerr).Msg("could not record a rejected event; leaving it for redelivery")
+			_ = msg.NakWithDelay(s.cfg.RetryDelay)
+			return
+		}
+		at.Warn().Err(err).Msg("event rejected")
+		_ = msg.Term()
+		return
+	}
+	at = at.With().Str("event_id", ev.ID).Str("as_of", ev.AsOf).Logger()
+	stop := s.inProgress(ctx, msg)
+	err = s.process(ctx, ev, meta.Sequence.Stream)
+	stop()
+	if err == nil {
+		if aerr := msg.DoubleAck(ctx); aerr != nil {
+			// The outcome is recorded; a redelivery is recognised.
+			at.Warn().Err(aerr).Msg("acknowledgement not confirmed; a redelivery will be recognised and settled")
+			return
+		}
+		s.cfg.Step(StepAcked)
+		return
+	}
+	if ctx.Err() != nil {
+		return // stopping: the message is redelivered to the next run
+	}
+	_, _ = s.cfg.Log.Append(context.WithoutCancel(ctx), audit.Entry{Kind: audit.KindError, EventID: ev.ID, Account: s.cfg.Account,
+		Payload: map[string]any{"stage": "handle", "error": err.Error(), "delivery": meta.NumDelivered, "stream_seq": meta.Sequence.Stream}})
+	if int(meta.NumDelivered) >= s.cfg.MaxAttempts {
+		at.Error().Err(err).Msg("giving up on the event after the last attempt")
+		_, _ = s.cfg.Log.Append(context.WithoutCancel(ctx), audit.Entry{Kind: audit.KindError, EventID: ev.ID, Account: s.cfg.Account,
+			Payload: map[string]any{"stage": "given_up", "error": err.Error(), "attempts": meta.NumDelivered}})
+		_ = msg.Term()
+		return
+	}
+	at.Warn().Err(err).Dur("retry_in", s.cfg.RetryDelay).Msg("event not handled; it will be redelivered")
+	_ = msg.NakWithDelay(s.cfg.RetryDelay)
+}
+
+// inProgress tells JetStream the message is being worked on, every third of
+// AckWait, until the returned func is called.
+func (s *Service) inProgress(ctx context.Context, msg natsjs.Msg) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(s.cfg.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+// RejectionPayload is the payload of a signal_rejected row.
+type RejectionPayload struct {
+	Reason    admit.Reason `json:"reason"`
+	Detail    string       `json:"detail"`
+	Subject   string       `json:"subject"`
+	StreamSeq uint64       `json:"stream_seq"`
+	Delivered uint64       `json:"delivered"`
+	Size      int          `json:"size"`
+	// ClaimedID is the "id" the message claims, unverified.
+	ClaimedID string `json:"claimed_id,omitempty"`
+	// Excerpt is the start of the message, for a person to look at.
+	Excerpt string `json:"excerpt"`
+}
+
+const excerptBytes = 512
+
+func (s *Service) recordRejection(ctx context.Context, msg natsjs.Msg, meta *natsjs.MsgMetadata, err error) error {
+	p := RejectionPayload{Reason: admit.ReasonMalformed, Detail: err.Error(), Subject: msg.Subject(),
+		StreamSeq: meta.Sequence.Stream, Delivered: meta.NumDelivered, Size: len(msg.Data())}
+	var ae *admit.Error
+	if errors.As(err, &ae) {
+		p.Reason, p.Detail = ae.Reason, ae.Detail
+	}
+	data := msg.Data()
+	if len(data) > excerptBytes {
+		data = data[:excerptBytes]
+	}
+	if utf8.Valid(data) {
+		p.Excerpt = string(data)
+	} else {
+		p.Excerpt = fmt.Sprintf("%q", data)
+	}
+	var claimed struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(msg.Data(), &claimed) == nil && len(claimed.ID) <= 64 && utf8.ValidString(claimed.ID) {
+		p.ClaimedID = claimed.ID
+	}
+	_, err = s.cfg.Log.Append(ctx, audit.Entry{Kind: audit.KindSignalRejected, Account: s.cfg.Account, Payload: p})
+	return err
+}

@@ -1,0 +1,76 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rotor-trading/rotor/portfolio"
+	"github.com/rotor-trading/rotor/portfolio/admit"
+	"github.com/rotor-trading/rotor/portfolio/state"
+	"github.com/rotor-trading/rotor/risk"
+	"github.com/rotor-trading/rotor/signals"
+)
+
+// Decision is one event's decision, with everything it was made from: what
+// the broker said, the targets, the plan and risk's verdicts. The paper
+// service routes Risk.Approved(); a preview only shows and records it.
+type Decision struct {
+	Event      signals.Event        `json:"-"`
+	EventID    string               `json:"event_id"`
+	Account    string               `json:"account"`
+	At         time.Time            `json:"at"`
+	Market     Market               `json:"market"`
+	Targets    portfolio.Targets    `json:"targets"`
+	Plan       portfolio.PlanResult `json:"plan"`
+	Risk       risk.Decision        `json:"risk"`
+	KillSwitch risk.KillSwitch      `json:"kill_switch"`
+	Marks      state.Marks          `json:"marks"`
+	Blocked    map[string]string    `json:"blocked,omitempty"`
+}
+
+// Decide makes the decision for ev against the account as the broker shows
+// it now: the same code path for paper trading, the dry-run service and
+// `rotor plan`. It reads the broker and the audit log's state (kill switch,
+// marks, blocked roots) and records the day's marks; it routes nothing.
+func (s *Service) Decide(ctx context.Context, ev signals.Event) (Decision, error) {
+	now := s.cfg.Now()
+	d := Decision{Event: ev, EventID: ev.ID, Account: s.cfg.Account, At: now}
+	m, err := s.readMarket(ctx, now)
+	if err != nil {
+		return d, err
+	}
+	d.Market = m
+	log, acct := s.cfg.Log, s.cfg.Account
+	if d.KillSwitch, err = state.KillSwitch(ctx, log, acct); err != nil {
+		return d, fmt.Errorf("read the kill switch: %w", err)
+	}
+	if d.Marks, err = state.UpdateMarks(ctx, log, acct, m.Account.NetLiquidation, state.TradeDate(now)); err != nil {
+		return d, fmt.Errorf("record the day's marks: %w", err)
+	}
+	if d.Blocked, err = state.Blocked(ctx, log, acct); err != nil {
+		return d, fmt.Errorf("read blocked instruments: %w", err)
+	}
+	d.Targets, err = portfolio.NewTargets(portfolio.TargetInput{
+		Event: ev, Account: acct, NLV: m.Account.NetLiquidation,
+		Prices: m.targetPrices(), Contracts: m.Contracts,
+		RealisedVolCloses: m.VolCloses, Config: s.cfg.Sleeve,
+	})
+	if err != nil {
+		return d, fmt.Errorf("size the sleeve: %w", err)
+	}
+	if d.Plan, err = portfolio.Plan(m.Positions, d.Targets, now, s.cfg.Sleeve); err != nil {
+		return d, fmt.Errorf("plan the orders: %w", err)
+	}
+	evTime, err := admit.EventTime(ev, s.cfg.Admit.Location)
+	if err != nil {
+		return d, err
+	}
+	d.Risk = risk.Check(risk.Input{
+		Now: now, Limits: s.cfg.Limits, Account: m.Account, Positions: m.Positions,
+		Orders: d.Plan.Requests(), Prices: m.riskPrices(), InitialMargin: s.cfg.InitialMargin,
+		EventTime: evTime, RecentOrders: s.recentOrders(now), KillSwitch: d.KillSwitch,
+		DayStartNLV: d.Marks.DayStartNLV, HighWaterMark: d.Marks.HighWaterMark, Blocked: d.Blocked,
+	})
+	return d, nil
+}

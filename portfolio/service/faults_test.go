@@ -1,0 +1,182 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/broker"
+	"github.com/rotor-trading/rotor/portfolio/audit"
+	"github.com/rotor-trading/rotor/portfolio/service"
+	"github.com/rotor-trading/rotor/portfolio/state"
+	"github.com/rotor-trading/rotor/risk"
+	"github.com/rotor-trading/rotor/signals"
+)
+
+// another returns ev under another id: a second event of the same day, for
+// tests that need several fresh events.
+func another(ev signals.Event, n int) signals.Event {
+	ev.ID = fmt.Sprintf("%024x%08x", 0xfeed, n)
+	return ev
+}
+
+// TestSocketDroppedWithOrderInFlight drops the broker's socket right after
+// it accepted the first order and before it acknowledged it: the outcome is
+// unknown, the event stays unacknowledged, and when the adapter has
+// reconnected the redelivery finds the order by reference instead of sending
+// it again.
+func TestSocketDroppedWithOrderInFlight(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	w.start(t, w.config(w.broker(t, 1), l))
+	w.sim.DropAfterNextOrder()
+	ev := w.latest(t)
+	w.publish(t, ev)
+	w.consumerSettled(t, 1)
+
+	intents := rows(t, l, audit.KindOrderIntent)
+	byRef := w.brokerOrdersByRef()
+	for _, in := range intents {
+		if byRef[in.OrderRef] != 1 {
+			t.Errorf("%s: %d orders at the broker, want 1", in.OrderRef, byRef[in.OrderRef])
+		}
+	}
+	if len(byRef) != len(intents) || len(intents) == 0 {
+		t.Fatalf("broker refs %v, %d intents", byRef, len(intents))
+	}
+	resolved := 0
+	for _, r := range rows(t, l, audit.KindOrderSent) {
+		if payload[service.SentPayload](t, r).Resolved {
+			resolved++
+		}
+	}
+	if len(rows(t, l, audit.KindError)) == 0 {
+		t.Error("the unresolved first attempt left no error row")
+	}
+	t.Logf("%d intents, %d order_sent rows resolved by lookup", len(intents), resolved)
+}
+
+// TestPositionMismatchBlocksUntilAcknowledged: a trade in RTY that rotor did
+// not make (another client) is found by reconciliation, blocks RTY (risk
+// rejects its orders) until an operator acknowledges the broker's position.
+func TestPositionMismatchBlocksUntilAcknowledged(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	manual := w.manual(t, 9)
+	rty, err := manual.ResolveFuture(context.Background(), "RTY", rigNow, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := manual.PlaceOrder(context.Background(), broker.OrderRequest{Ref: "manual-1", Contract: rty, Side: broker.Buy, Quantity: 2, Type: broker.Market}); err != nil {
+		t.Fatal(err)
+	}
+	w.start(t, w.config(w.broker(t, 1), l))
+	blocked, err := state.Blocked(context.Background(), l, rigAccount)
+	if err != nil || blocked["RTY"] == "" {
+		t.Fatalf("RTY not blocked after reconciling a foreign trade: %v %v", blocked, err)
+	}
+	ev := w.latest(t)
+	w.publish(t, ev)
+	w.consumerSettled(t, 1)
+	dec := payload[risk.Decision](t, rows(t, l, audit.KindRiskDecision)[0])
+	sawBlocked := false
+	for _, o := range dec.Orders {
+		if strings.Contains(o.Order.Ref, "-RTY-") {
+			if o.Approved != 0 || o.Verdicts[0].Code != risk.CodeInstrumentBlocked {
+				t.Errorf("RTY order %s approved %d with %+v while RTY is blocked", o.Order.Ref, o.Approved, o.Verdicts)
+			}
+			sawBlocked = true
+		}
+	}
+	if !sawBlocked {
+		t.Fatalf("the plan had no RTY order to block: %+v", dec.Orders)
+	}
+
+	if _, err := state.AckPositions(context.Background(), l, rigAccount, "RTY", "tester", "manual trade, keep it"); err != nil {
+		t.Fatal(err)
+	}
+	w.publish(t, another(ev, 1))
+	w.consumerSettled(t, 2)
+	decs := rows(t, l, audit.KindRiskDecision)
+	dec = payload[risk.Decision](t, decs[len(decs)-1])
+	for _, o := range dec.Orders {
+		for _, v := range o.Verdicts {
+			if v.Code == risk.CodeInstrumentBlocked {
+				t.Errorf("still blocked after the acknowledgement: %+v", o)
+			}
+		}
+	}
+}
+
+// TestKillSwitchTripsCancelsAndHoldsUntilReset: a loss beyond the daily limit
+// trips the kill switch from the monitor, rotor's working orders are
+// cancelled, the next event adds nothing, and after `rotor risk reset` an
+// event trades again.
+func TestKillSwitchTripsCancelsAndHoldsUntilReset(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	b := w.broker(t, 1)
+	cfg := w.config(b, l)
+	cfg.MonitorEvery = 20 * time.Millisecond
+	w.start(t, cfg)
+	ev := w.latest(t)
+	w.publish(t, ev)
+	w.consumerSettled(t, 1)
+
+	// A resting order of rotor's that the kill switch must cancel.
+	m2k, err := b.ResolveFuture(context.Background(), "M2K", rigNow, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resting := broker.OrderRequest{Ref: "rotor-0000000000000000-M2K-resting-target", Contract: m2k, Side: broker.Buy, Quantity: 1,
+		Type: broker.Limit, LimitPrice: decimal.NewFromInt(1000)}
+	if _, err := b.PlaceOrder(context.Background(), resting); err != nil {
+		t.Fatal(err)
+	}
+	// Small caps fall 12%: the long sleeve loses more than 3% of the account.
+	last := rigSeries["RUT"].Bars[len(rigSeries["RUT"].Bars)-1].Close
+	w.sim.SetPrice("RUT", last*0.88)
+	checkFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		ks, err := state.KillSwitch(context.Background(), l, rigAccount)
+		if err != nil || !ks.Tripped {
+			return fmt.Errorf("kill switch not tripped: %+v %v", ks, err)
+		}
+		for _, o := range w.sim.Engine().Orders() {
+			if o.Ref == resting.Ref && o.Status.Working() {
+				return fmt.Errorf("rotor's resting order is still working")
+			}
+		}
+		return nil
+	})
+
+	w.publish(t, another(ev, 1))
+	w.consumerSettled(t, 2)
+	if !hasPlanVerdict(t, l, risk.CodeKillSwitch) {
+		t.Fatal("an event under the tripped kill switch got no KILL_SWITCH verdict")
+	}
+	if _, err := state.ResetKillSwitch(context.Background(), l, rigAccount, "tester", "loss understood", rigNow); err != nil {
+		t.Fatal(err)
+	}
+	w.sim.SetPrice("RUT", last)
+	w.publish(t, another(ev, 2))
+	w.consumerSettled(t, 3)
+	if hasPlanVerdict(t, l, risk.CodeKillSwitch) {
+		t.Fatal("KILL_SWITCH verdict after the reset")
+	}
+}
+
+// hasPlanVerdict reports whether the latest risk decision has a verdict with
+// code c.
+func hasPlanVerdict(tb testing.TB, l *audit.Log, c risk.Code) bool {
+	decs := rows(tb, l, audit.KindRiskDecision)
+	for _, v := range payload[risk.Decision](tb, decs[len(decs)-1]).Verdicts {
+		if v.Code == c {
+			return true
+		}
+	}
+	return false
+}

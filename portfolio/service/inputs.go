@@ -1,0 +1,142 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/broker"
+	"github.com/rotor-trading/rotor/portfolio"
+	"github.com/rotor-trading/rotor/risk"
+)
+
+// Market is what a decision reads from the broker: the account, all of its
+// positions, the contract to hold and a reference price for every owned root,
+// and the long leg's recent closes for volatility targeting.
+type Market struct {
+	Account   broker.Account             `json:"account"`
+	Positions []broker.Position          `json:"positions"`
+	Contracts map[string]broker.Contract `json:"contracts"`
+	Prices    map[string]Quote           `json:"prices"`
+	// VolCloses are the daily closes of the long leg's contract (RTY's),
+	// oldest first.
+	VolCloses []float64 `json:"vol_closes"`
+}
+
+// Quote is a reference price and when it was true.
+type Quote struct {
+	Price decimal.Decimal `json:"price"`
+	At    time.Time       `json:"at"`
+	// Bar is the trading day of the daily bar the price comes from.
+	Bar string `json:"bar"`
+}
+
+// readMarket reads the decision's inputs from the broker. A reference price
+// is the close of the contract's latest daily bar. TWS's daily bar for the
+// session in progress is live (its close is the last trade), so a bar of
+// now's New York calendar day is taken as true at now; an older bar is true
+// at its day's 16:00 Central close, and risk's MaxPriceAge judges it.
+func (s *Service) readMarket(ctx context.Context, now time.Time) (Market, error) {
+	var m Market
+	var err error
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.BrokerTimeout)
+	defer cancel()
+	if m.Account, err = s.cfg.Broker.Account(cctx); err != nil {
+		return m, fmt.Errorf("read the account: %w", err)
+	}
+	if m.Positions, err = s.cfg.Broker.Positions(cctx); err != nil {
+		return m, fmt.Errorf("read positions: %w", err)
+	}
+	roots := s.cfg.Sleeve.OwnedRoots()
+	m.Contracts = make(map[string]broker.Contract, len(roots))
+	m.Prices = make(map[string]Quote, len(roots))
+	for _, root := range roots {
+		c, err := s.contract(cctx, root, now)
+		if err != nil {
+			return m, err
+		}
+		m.Contracts[root] = c
+		n := 1
+		if root == portfolio.LongRoot {
+			n = s.cfg.Sleeve.VolWindow + 1
+		}
+		bars, err := s.cfg.Broker.DailyBars(cctx, c, now, n)
+		if err != nil {
+			return m, fmt.Errorf("read %s's daily bars: %w", c.LocalSymbol, err)
+		}
+		if len(bars) == 0 {
+			return m, fmt.Errorf("read %s's daily bars: the broker has none up to %s", c.LocalSymbol, now.Format(time.DateOnly))
+		}
+		last := bars[len(bars)-1]
+		m.Prices[root] = Quote{Price: decimal.NewFromFloat(last.Close), At: barTime(last.Date, now), Bar: last.Date.Format(time.DateOnly)}
+		if root == portfolio.LongRoot {
+			for _, b := range bars {
+				m.VolCloses = append(m.VolCloses, b.Close)
+			}
+		}
+	}
+	return m, nil
+}
+
+// contract resolves the contract to hold of a root, once per root and
+// calendar day: the listed expiries do not change within a day.
+func (s *Service) contract(ctx context.Context, root string, now time.Time) (broker.Contract, error) {
+	key := root + "@" + now.UTC().Format(time.DateOnly)
+	s.mu.Lock()
+	c, ok := s.contracts[key]
+	s.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := s.cfg.Broker.ResolveFuture(ctx, root, now, s.cfg.Sleeve.RollDays)
+	if err != nil {
+		return c, fmt.Errorf("resolve the %s contract to hold: %w", root, err)
+	}
+	s.mu.Lock()
+	s.contracts[key] = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+var (
+	newYork = mustLoad("America/New_York")
+	chicago = mustLoad("America/Chicago")
+)
+
+func mustLoad(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("service: time zone %s: %v (is tzdata installed?)", name, err))
+	}
+	return l
+}
+
+// barTime is when a daily bar's close was true (see readMarket).
+func barTime(day, now time.Time) time.Time {
+	y, mo, d := day.Date()
+	ny := now.In(newYork)
+	if ny.Year() == y && ny.Month() == mo && ny.Day() == d {
+		return now
+	}
+	return time.Date(y, mo, d, 16, 0, 0, 0, chicago)
+}
+
+// riskPrices are the market's quotes as risk takes them, by root.
+func (m Market) riskPrices() []risk.Price {
+	out := make([]risk.Price, 0, len(m.Prices))
+	for root, q := range m.Prices {
+		out = append(out, risk.Price{Root: root, Value: q.Price, Time: q.At})
+	}
+	return out
+}
+
+// targetPrices are the market's prices by root, for portfolio.NewTargets.
+func (m Market) targetPrices() map[string]decimal.Decimal {
+	out := make(map[string]decimal.Decimal, len(m.Prices))
+	for root, q := range m.Prices {
+		out[root] = q.Price
+	}
+	return out
+}

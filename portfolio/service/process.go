@@ -1,0 +1,190 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/broker"
+	"github.com/rotor-trading/rotor/portfolio"
+	"github.com/rotor-trading/rotor/portfolio/audit"
+	"github.com/rotor-trading/rotor/portfolio/state"
+	"github.com/rotor-trading/rotor/signals"
+)
+
+// ReceivedPayload is the payload of a signal_received row: the mode the event
+// was handled in, where it came from, and the whole event.
+type ReceivedPayload struct {
+	Mode      Mode            `json:"mode"`
+	StreamSeq uint64          `json:"stream_seq"`
+	AsOf      string          `json:"as_of"`
+	Regime    signals.Regime  `json:"regime"`
+	Score     float64         `json:"score"`
+	Event     json.RawMessage `json:"event"`
+}
+
+// PlanPayload is the payload of a plan row.
+type PlanPayload struct {
+	Mode    Mode                 `json:"mode"`
+	Market  Market               `json:"market"`
+	Targets portfolio.Targets    `json:"targets"`
+	Plan    portfolio.PlanResult `json:"plan"`
+	// HeldBack are approved orders not routed because the other leg of
+	// their roll was cut or rejected: opening the new contract without
+	// closing the old one would double the position.
+	HeldBack []string `json:"held_back,omitempty"`
+}
+
+// IntentPayload is the payload of an order_intent row: the order exactly as
+// it will be sent.
+type IntentPayload struct {
+	Mode     Mode                `json:"mode"`
+	Request  broker.OrderRequest `json:"request"`
+	Root     string              `json:"root"`
+	Leg      portfolio.OrderLeg  `json:"leg"`
+	RollID   string              `json:"roll_id,omitempty"`
+	Proposed int64               `json:"proposed"`
+	Current  int64               `json:"current"`
+	Target   int64               `json:"target"`
+	Price    decimal.Decimal     `json:"price"`
+	Notional decimal.Decimal     `json:"notional"`
+	// At is when the decision was made, by the service's clock; it
+	// bounds how late an interrupted intent may still be sent.
+	At time.Time `json:"at"`
+}
+
+// intent is an order about to be routed, with the row that promised it.
+type intent struct {
+	seq     int64
+	at      time.Time
+	eventID string
+	planID  string
+	root    string
+	req     broker.OrderRequest
+}
+
+// process handles one admitted event: a fresh one is decided, written ahead
+// and routed; one seen before is resumed. It returns nil when the outcome is
+// on disk and the message may be acknowledged.
+func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint64) error {
+	s.route.Lock()
+	defer s.route.Unlock()
+	seen, err := s.seen(ctx, ev.ID)
+	if err != nil {
+		return err
+	}
+	if seen {
+		s.log.Info().Str("event_id", ev.ID).Msg("event seen before; settling its orders")
+		return s.resume(ctx, ev.ID)
+	}
+	s.cfg.Step(StepReceived)
+	d, err := s.Decide(ctx, ev)
+	if err != nil {
+		return err
+	}
+	if d.Risk.TripKillSwitch {
+		if _, err := state.TripKillSwitch(ctx, s.cfg.Log, s.cfg.Account, d.Risk.TripReason, d.At, ev.ID, d.Plan.PlanID); err != nil {
+			return fmt.Errorf("persist the kill switch: %w", err)
+		}
+		s.log.Error().Str("reason", d.Risk.TripReason).Msg("kill switch tripped")
+	}
+	entries, intents, err := s.writeAhead(d, streamSeq)
+	if err != nil {
+		return err
+	}
+	recs, err := s.cfg.Log.AppendBatch(ctx, entries)
+	if err != nil {
+		return fmt.Errorf("write the decision ahead of routing: %w", err)
+	}
+	for i := range intents {
+		intents[i].seq = recs[len(recs)-len(intents)+i].Seq
+	}
+	s.cfg.Step(StepRecorded)
+	s.log.Info().Str("event_id", ev.ID).Str("plan_id", d.Plan.PlanID).Str("regime", string(ev.Regime)).
+		Int("planned", len(d.Plan.Orders)).Int("approved", len(intents)).Msg("decided")
+	if d.Risk.CancelWorking {
+		s.cancelWorking(ctx, "kill switch: "+d.KillSwitch.Reason+d.Risk.TripReason)
+	}
+	if s.cfg.Mode != Paper {
+		return nil
+	}
+	return s.send(ctx, intents)
+}
+
+// seen reports whether ev was handled before in this mode for this account.
+func (s *Service) seen(ctx context.Context, eventID string) (bool, error) {
+	recs, err := s.cfg.Log.Query(ctx, audit.Filter{EventID: eventID, Kinds: []string{audit.KindSignalReceived}})
+	if err != nil {
+		return false, fmt.Errorf("look the event up in the audit log: %w", err)
+	}
+	for _, r := range recs {
+		var p ReceivedPayload
+		if r.Account == s.cfg.Account && json.Unmarshal(r.Payload, &p) == nil && p.Mode == s.cfg.Mode {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// writeAhead returns the rows that record a decision (signal_received,
+// plan, risk_decision, and in paper mode an order_intent per order to route)
+// and the intents.
+func (s *Service) writeAhead(d Decision, streamSeq uint64) ([]audit.Entry, []intent, error) {
+	raw, err := signals.MarshalEvent(d.Event)
+	if err != nil {
+		return nil, nil, err
+	}
+	acct, evID, planID := s.cfg.Account, d.EventID, d.Plan.PlanID
+	routed, heldBack := routable(d)
+	entries := []audit.Entry{
+		{Kind: audit.KindSignalReceived, EventID: evID, Account: acct, Payload: ReceivedPayload{
+			Mode: s.cfg.Mode, StreamSeq: streamSeq, AsOf: d.Event.AsOf, Regime: d.Event.Regime, Score: d.Event.Score, Event: raw}},
+		{Kind: audit.KindPlan, EventID: evID, PlanID: planID, Account: acct, Payload: PlanPayload{
+			Mode: s.cfg.Mode, Market: d.Market, Targets: d.Targets, Plan: d.Plan, HeldBack: heldBack}},
+		{Kind: audit.KindRiskDecision, EventID: evID, PlanID: planID, Account: acct, Payload: d.Risk},
+	}
+	if s.cfg.Mode != Paper {
+		return entries, nil, nil
+	}
+	var intents []intent
+	for _, po := range routed {
+		od := d.Risk.Orders[po.index]
+		req := od.Request()
+		entries = append(entries, audit.Entry{Kind: audit.KindOrderIntent, EventID: evID, PlanID: planID, OrderRef: req.Ref,
+			Instrument: po.Root, Account: acct, Payload: IntentPayload{Mode: s.cfg.Mode, Request: req, Root: po.Root, Leg: po.Leg,
+				RollID: po.RollID, Proposed: po.Quantity, Current: po.Current, Target: po.Target, Price: od.Price, Notional: od.Notional, At: d.At}})
+		intents = append(intents, intent{at: d.At, eventID: evID, planID: planID, root: po.Root, req: req})
+	}
+	return entries, intents, nil
+}
+
+type routedOrder struct {
+	portfolio.PlannedOrder
+	index int
+}
+
+// routable returns the plan's orders that risk approved, in plan order,
+// holding back the opening leg of a roll whose closing leg was cut or
+// rejected.
+func routable(d Decision) (routed []routedOrder, heldBack []string) {
+	closeCut := map[string]bool{}
+	for i, po := range d.Plan.Orders {
+		if po.RollID != "" && po.Leg == portfolio.LegClose && d.Risk.Orders[i].Approved < po.Quantity {
+			closeCut[po.RollID] = true
+		}
+	}
+	for i, po := range d.Plan.Orders {
+		if d.Risk.Orders[i].Approved <= 0 {
+			continue
+		}
+		if po.RollID != "" && po.Leg == portfolio.LegTarget && closeCut[po.RollID] {
+			heldBack = append(heldBack, po.Ref)
+			continue
+		}
+		routed = append(routed, routedOrder{PlannedOrder: po, index: i})
+	}
+	return routed, heldBack
+}

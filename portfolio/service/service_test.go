@@ -1,0 +1,100 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/rotor-trading/rotor/portfolio/audit"
+	"github.com/rotor-trading/rotor/portfolio/service"
+)
+
+// TestEventToPositions runs the whole path: an event published on JetStream
+// → plan → risk → write-ahead intents → orders over the TWS protocol → fills
+// → positions at the broker equal to the targets, and an audit log that
+// tells the story and verifies. The same event again (a replay under another
+// message id) places nothing.
+func TestEventToPositions(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	w.start(t, w.config(w.broker(t, 1), l))
+	ev := w.latest(t)
+	w.publish(t, ev)
+	w.consumerSettled(t, 1)
+
+	plans := rows(t, l, audit.KindPlan)
+	if len(plans) != 1 || plans[0].EventID != ev.ID {
+		t.Fatalf("plan rows: %+v", plans)
+	}
+	plan := payload[service.PlanPayload](t, plans[0])
+	intents := rows(t, l, audit.KindOrderIntent)
+	if len(intents) == 0 {
+		t.Fatalf("no order intents for a leadership event: plan %+v", plan.Plan)
+	}
+	t.Logf("%d intents; targets %s long %s", len(intents), plan.Targets.Regime, plan.Targets.LongNotional)
+	// Every intent is committed before its order reached the broker.
+	sent := rows(t, l, audit.KindOrderSent)
+	if len(sent) != len(intents) {
+		t.Fatalf("%d intents, %d order_sent rows", len(intents), len(sent))
+	}
+	byRef := w.brokerOrdersByRef()
+	for i, in := range intents {
+		if byRef[in.OrderRef] != 1 {
+			t.Errorf("intent %s: %d orders at the broker, want 1", in.OrderRef, byRef[in.OrderRef])
+		}
+		if sent[i].Seq < in.Seq {
+			t.Errorf("order_sent row %d before its intent %d", sent[i].Seq, in.Seq)
+		}
+	}
+	// The broker's positions are the targets.
+	checkFor(t, 10e9, 20e6, func() error {
+		for _, rt := range plan.Targets.Roots {
+			got, _ := w.sim.Engine().PositionOf(rt.Contract.ConID)
+			if rt.Contract.ConID != 0 && got != rt.Contracts {
+				return fmt.Errorf("%s: broker holds %d, target %d", rt.Contract.LocalSymbol, got, rt.Contracts)
+			}
+		}
+		return nil
+	})
+	// Every order reached a final state and every execution was recorded once.
+	checkFor(t, 10e9, 20e6, func() error {
+		open, err := l.IntentsWithoutFinalState(context.Background())
+		if err != nil || len(open) != 0 {
+			return fmt.Errorf("intents without a final state: %d (%v)", len(open), err)
+		}
+		if got, want := len(rows(t, l, audit.KindFill)), len(w.sim.Engine().Executions()); got != want {
+			return fmt.Errorf("%d fill rows, broker has %d executions", got, want)
+		}
+		return nil
+	})
+	story, err := l.Story(context.Background(), ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, r := range story {
+		kinds[r.Kind]++
+	}
+	for _, k := range []string{audit.KindSignalReceived, audit.KindPlan, audit.KindRiskDecision, audit.KindOrderIntent, audit.KindOrderSent, audit.KindOrderStatus, audit.KindFill} {
+		if kinds[k] == 0 {
+			t.Errorf("the event's story has no %s row: %v", k, kinds)
+		}
+	}
+
+	// A replay of the same event (another message id) is recognised.
+	before := len(w.sim.Engine().Orders())
+	signed := ev
+	w.publish(t, signed) // same id: dropped by the stream's duplicate window
+	data := mustMarshalSigned(t, w, ev)
+	w.publishRaw(t, ev.ID+"-replayed", data)
+	w.consumerSettled(t, 2)
+	if after := len(w.sim.Engine().Orders()); after != before {
+		t.Fatalf("a replayed event placed %d more orders", after-before)
+	}
+	if n := len(rows(t, l, audit.KindPlan)); n != 1 {
+		t.Fatalf("%d plan rows after the replay, want 1", n)
+	}
+	if _, err := l.Verify(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
