@@ -51,7 +51,11 @@ Start with:
   rotor demo           run the broker layer end to end against the built-in paper broker
   rotor ibsim          run the built-in paper broker as a standalone TWS API server
   rotor signals        compute the leadership signal for a day; print or publish it
-  rotor signal-worker  publish every trading day's leadership event after the close`,
+  rotor signal-worker  publish every trading day's leadership event after the close
+  rotor portfolio      consume the events: size, check risk, record, route (dry run by default)
+  rotor plan           preview the orders for the latest event against the live account
+  rotor risk           the kill switch, the day's marks and blocked instruments
+  rotor audit          verify the audit log's hash chain`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -60,6 +64,8 @@ Start with:
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON lines even on a terminal (JSON is the default when stderr is not a terminal)")
 	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g), newSignalWorkerCmd(&g))
+	root.AddCommand(newRiskCmd(&g), newAuditCmd(&g))
+	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g))
 	return root
 }
 
