@@ -2,7 +2,9 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/rotor-trading/rotor/portfolio/audit"
@@ -96,5 +98,49 @@ func TestEventToPositions(t *testing.T) {
 	}
 	if _, err := l.Verify(context.Background(), nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDryRunRoutesNothing: in dry-run mode the event is decided and recorded
+// (signal_received, plan, risk_decision) and nothing reaches the broker.
+func TestDryRunRoutesNothing(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	cfg := w.config(w.broker(t, 1), l)
+	cfg.Mode = service.DryRun
+	w.start(t, cfg)
+	ev := w.latest(t)
+	w.publish(t, ev)
+	w.consumerSettled(t, 1)
+	for _, k := range []string{audit.KindSignalReceived, audit.KindPlan, audit.KindRiskDecision} {
+		if n := len(rows(t, l, k)); n != 1 {
+			t.Errorf("%d %s rows, want 1", n, k)
+		}
+	}
+	if n := len(rows(t, l, audit.KindOrderIntent)); n != 0 {
+		t.Errorf("%d order intents in dry-run mode", n)
+	}
+	plan := payload[service.PlanPayload](t, rows(t, l, audit.KindPlan)[0])
+	if len(plan.Plan.Orders) == 0 || plan.Mode != service.DryRun {
+		t.Fatalf("dry run planned %d orders in mode %s; the rig's event should trade", len(plan.Plan.Orders), plan.Mode)
+	}
+	if n := len(w.sim.Engine().Orders()); n != 0 {
+		t.Fatalf("%d orders reached the broker in dry-run mode", n)
+	}
+}
+
+// TestPaperModeRefusesLiveAccount: the paper interlock at the service's
+// door, before any broker is asked anything.
+func TestPaperModeRefusesLiveAccount(t *testing.T) {
+	w := newWorld(t)
+	cfg := w.config(w.broker(t, 1), w.openLog(t))
+	cfg.Account = "U1234567"
+	_, err := service.New(cfg)
+	if !errors.Is(err, service.ErrConfig) || !strings.Contains(err.Error(), "paper") {
+		t.Fatalf("New with a live account in paper mode: %v", err)
+	}
+	cfg.Mode = service.DryRun
+	if _, err := service.New(cfg); err != nil {
+		t.Fatalf("a dry run may preview a live account: %v", err)
 	}
 }
