@@ -77,7 +77,7 @@ func (f *serviceFlags) trusted() ([]string, error) {
 // openBroker connects to TWS (or the paper broker) and returns the client
 // and the account it trades.
 func (f *serviceFlags) openBroker(ctx context.Context, log zerolog.Logger) (*ib.Client, string, error) {
-	c := ib.New(ib.Config{Addr: f.ibAddr, ClientID: f.clientID, Account: f.account, Logger: log.With().Str("component", "ib").Logger()})
+	c := ib.New(ib.Config{Addr: f.ibAddr, ClientID: f.clientID, Account: f.account, Logger: log})
 	if err := c.Open(ctx); err != nil {
 		return nil, "", fmt.Errorf("connect to TWS at %s (is TWS or IB Gateway running with the API enabled on that port? 'rotor ibsim' serves a paper broker): %w", f.ibAddr, err)
 	}
