@@ -32,15 +32,10 @@ func rootStates(ctx context.Context, log *audit.Log, account string) (map[string
 			return nil
 		}
 		if r.Kind == audit.KindOperatorAction {
-			a, err := action(r)
-			if err != nil || a != ActionPositionAck {
+			_, root, ok, err := positionAck(r)
+			if !ok {
 				return err
 			}
-			var p AckPayload
-			if err := decode(r, &p); err != nil {
-				return err
-			}
-			root := rootOf(p.Root, r)
 			s := out[root]
 			s.ackSeq = r.Seq
 			out[root] = s

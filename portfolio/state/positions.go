@@ -60,15 +60,10 @@ func ExpectedPositions(ctx context.Context, log *audit.Log, account string) (Exp
 			return nil
 		}
 		if r.Kind == audit.KindOperatorAction {
-			a, err := action(r)
-			if err != nil || a != ActionPositionAck {
+			p, root, ok, err := positionAck(r)
+			if !ok {
 				return err
 			}
-			var p AckPayload
-			if err := decode(r, &p); err != nil {
-				return err
-			}
-			root := rootOf(p.Root, r)
 			since := r.Seq
 			if p.MismatchSeq > 0 && p.MismatchSeq < r.Seq {
 				since = p.MismatchSeq

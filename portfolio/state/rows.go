@@ -56,6 +56,19 @@ func action(r audit.Record) (string, error) {
 	return p.Action, err
 }
 
+// positionAck decodes an operator_action row that acknowledges a root's
+// positions: ok is false for any other action.
+func positionAck(r audit.Record) (p AckPayload, root string, ok bool, err error) {
+	a, err := action(r)
+	if err != nil || a != ActionPositionAck {
+		return p, "", false, err
+	}
+	if err := decode(r, &p); err != nil {
+		return p, "", false, err
+	}
+	return p, rootOf(p.Root, r), true, nil
+}
+
 func checkAccount(account string) error {
 	if account == "" {
 		return errors.New("state: no account given")
