@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -33,46 +35,70 @@ type Quote struct {
 	Bar string `json:"bar"`
 }
 
-// readMarket reads the decision's inputs from the broker. A reference price
-// is the close of the contract's latest daily bar. TWS's daily bar for the
-// session in progress is live (its close is the last trade), so a bar of
-// now's New York calendar day is taken as true at now; an older bar is true
-// at its day's 16:00 Central close, and risk's MaxPriceAge judges it.
+// readMarket reads the decision's inputs from the broker. The account, the
+// positions and each root's bars are independent requests and are read
+// concurrently (the adapter matches answers to requests; pacing still
+// applies). A reference price is the close of the contract's latest daily
+// bar. TWS's daily bar for the session in progress is live (its close is the
+// last trade), so a bar of now's New York calendar day is taken as true at
+// now; an older bar is true at its day's 16:00 Central close, and risk's
+// MaxPriceAge judges it.
 func (s *Service) readMarket(ctx context.Context, now time.Time) (Market, error) {
 	var m Market
-	var err error
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.BrokerTimeout)
 	defer cancel()
-	if m.Account, err = s.cfg.Broker.Account(cctx); err != nil {
-		return m, fmt.Errorf("read the account: %w", err)
-	}
-	if m.Positions, err = s.cfg.Broker.Positions(cctx); err != nil {
-		return m, fmt.Errorf("read positions: %w", err)
-	}
 	roots := s.cfg.Sleeve.OwnedRoots()
 	m.Contracts = make(map[string]broker.Contract, len(roots))
-	m.Prices = make(map[string]Quote, len(roots))
 	for _, root := range roots {
 		c, err := s.contract(cctx, root, now)
 		if err != nil {
 			return m, err
 		}
 		m.Contracts[root] = c
-		n := 1
-		if root == portfolio.LongRoot {
-			n = s.cfg.Sleeve.VolWindow + 1
+	}
+	bars := make([][]broker.Bar, len(roots))
+	errs := make([]error, len(roots)+2)
+	var wg sync.WaitGroup
+	wg.Add(len(roots) + 2)
+	go func() {
+		defer wg.Done()
+		if m.Account, errs[0] = s.cfg.Broker.Account(cctx); errs[0] != nil {
+			errs[0] = fmt.Errorf("read the account: %w", errs[0])
 		}
-		bars, err := s.cfg.Broker.DailyBars(cctx, c, now, n)
-		if err != nil {
-			return m, fmt.Errorf("read %s's daily bars: %w", c.LocalSymbol, err)
+	}()
+	go func() {
+		defer wg.Done()
+		if m.Positions, errs[1] = s.cfg.Broker.Positions(cctx); errs[1] != nil {
+			errs[1] = fmt.Errorf("read positions: %w", errs[1])
 		}
-		if len(bars) == 0 {
-			return m, fmt.Errorf("read %s's daily bars: the broker has none up to %s", c.LocalSymbol, now.Format(time.DateOnly))
-		}
-		last := bars[len(bars)-1]
+	}()
+	for i, root := range roots {
+		go func() {
+			defer wg.Done()
+			c, n := m.Contracts[root], 1
+			if root == portfolio.LongRoot {
+				n = s.cfg.Sleeve.VolWindow + 1
+			}
+			b, err := s.cfg.Broker.DailyBars(cctx, c, now, n)
+			switch {
+			case err != nil:
+				errs[i+2] = fmt.Errorf("read %s's daily bars: %w", c.LocalSymbol, err)
+			case len(b) == 0:
+				errs[i+2] = fmt.Errorf("read %s's daily bars: the broker has none up to %s", c.LocalSymbol, now.Format(time.DateOnly))
+			}
+			bars[i] = b
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return m, err
+	}
+	m.Prices = make(map[string]Quote, len(roots))
+	for i, root := range roots {
+		last := bars[i][len(bars[i])-1]
 		m.Prices[root] = Quote{Price: decimal.NewFromFloat(last.Close), At: barTime(last.Date, now), Bar: last.Date.Format(time.DateOnly)}
 		if root == portfolio.LongRoot {
-			for _, b := range bars {
+			for _, b := range bars[i] {
 				m.VolCloses = append(m.VolCloses, b.Close)
 			}
 		}
