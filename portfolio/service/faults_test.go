@@ -57,6 +57,15 @@ func TestSocketDroppedWithOrderInFlight(t *testing.T) {
 	if len(rows(t, l, audit.KindError)) == 0 {
 		t.Error("the unresolved first attempt left no error row")
 	}
+	reconnected := false
+	for _, r := range rows(t, l, audit.KindReconcile) {
+		if payload[service.ReconcilePayload](t, r).Trigger != "start" {
+			reconnected = true
+		}
+	}
+	if !reconnected {
+		t.Error("no reconciliation after the adapter reconnected")
+	}
 	t.Logf("%d intents, %d order_sent rows resolved by lookup", len(intents), resolved)
 }
 

@@ -47,7 +47,7 @@ func TestHostileEventsAreRejectedAndValidOnesFlow(t *testing.T) {
 		{"unsigned", unsigned, admit.ReasonSignature},
 		{"untrusted signer", strangerData, admit.ReasonSignature},
 		{"stale", mustMarshalSigned(t, w, stale), admit.ReasonStale},
-		{"future", mustMarshalSigned(t, w, future), ""},
+		{"future", mustMarshalSigned(t, w, future), admit.ReasonFuture},
 	}
 	for i, c := range corpus {
 		w.publishRaw(t, fmt.Sprintf("hostile-%d", i), c.data)
