@@ -12,31 +12,46 @@ import (
 	"github.com/rotor-trading/rotor/broker"
 	"github.com/rotor-trading/rotor/broker/ib"
 	"github.com/rotor-trading/rotor/broker/ibsim"
+	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 )
 
 type demoFlags struct {
-	json     bool
-	rollDays int
-	timeout  time.Duration
+	json       bool
+	rollDays   int
+	timeout    time.Duration
+	days       int
+	dataDir    string
+	follow     bool
+	brokerOnly bool
 }
 
 func newDemoCmd(g *globalFlags) *cobra.Command {
 	var f demoFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the broker layer end to end against the built-in paper broker (no setup, no network)",
-		Long: `demo starts the built-in paper broker on a free loopback port with a paper (DU...)
-account and generated prices, connects rotor's Interactive Brokers adapter to it over
-the real TWS wire protocol, and walks through an order's life: resolve the E-mini and
-Micro Russell 2000 front months, buy a mix of RTY and M2K at market, rest a limit
-order below the market and cancel it, then show the fills with their commissions,
-the positions and the account. It exits 0 when every step did what it should.
+		Short: "Run the whole system on embedded defaults for a few dozen simulated trading days (no setup, no network)",
+		Long: `demo runs rotor end to end in one process, with nothing to set up and no network:
 
-Today this exercises the broker layer only. The signal worker, the portfolio service
-with its risk limits and audit log, and NATS are not built yet; demo will grow into
-the whole system on embedded defaults.`,
+  - the built-in paper broker on a free loopback port, with a paper (DU...) account,
+    speaking the real TWS API to rotor's Interactive Brokers adapter;
+  - an embedded NATS server with JetStream (its store in the run directory);
+  - generated, deterministic market data with a small-cap leadership episode;
+  - the signal worker, signing and publishing each trading day's event;
+  - the portfolio service in paper mode: admission, sizing, risk, the audit log
+    (SQLite), orders and fills.
+
+A simulated clock moves from one trading day to the next (--days of them, from
+2025-02-24), to 16:45 New York time, after the close. Each day prints one line: the
+regime (* when it changed) and score, each order as approved/proposed contracts with
+what filled and any risk verdict other than OK, the positions and net liquidation.
+The signal goes from lagging (flat) through neutral (half the sleeve) to leadership
+(all of it). At the end the audit log's hash chain is verified and its path printed.
+
+Each run gets a fresh directory under --data-dir. --follow keeps the services
+running after the last day until Ctrl-C. --broker-only runs the older walk-through of
+the broker layer alone (resolve, fill, rest and cancel a limit, positions).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("log-level") {
@@ -46,39 +61,64 @@ the whole system on embedded defaults.`,
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
-			defer cancel()
-			srv := ibsim.New(ibsim.Config{Logger: log.With().Str("component", "ibsim").Logger()})
-			if err := srv.Open(ctx); err != nil {
-				return err
+			ctx := cmd.Context()
+			if !f.follow {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, f.timeout)
+				defer cancel()
 			}
-			defer srv.Close()
-			client := ib.New(ib.Config{Addr: srv.Addr(), ClientID: 1, Logger: log})
-			if err := client.Open(ctx); err != nil {
-				return fmt.Errorf("connect to the paper broker at %s: %w", srv.Addr(), err)
+			var rep any
+			if f.brokerOnly {
+				rep, err = runBrokerDemo(ctx, cmd, log, f)
+			} else {
+				rep, err = runSystemDemo(ctx, cmd.OutOrStdout(), log, f)
 			}
-			defer client.Close()
-			rep, err := runDemo(ctx, client, f.rollDays, progress(cmd.ErrOrStderr(), f.json))
 			if err != nil {
 				if interrupted(cmd.Context(), err) {
 					return errors.New("interrupted")
 				}
 				return err
 			}
-			rep.Broker = srv.Addr()
 			if f.json {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
 			}
-			rep.print(cmd.OutOrStdout())
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&f.json, "json", false, "print the result as JSON on stdout (progress goes to stderr)")
-	cmd.Flags().IntVar(&f.rollDays, "roll-days", 5, "business days before expiry at which the front month is skipped")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", time.Minute, "give up after this long")
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout (instead of the day-by-day table)")
+	fl.IntVar(&f.days, "days", 40, "trading days to play")
+	fl.StringVar(&f.dataDir, "data-dir", "rotor-demo", "where each run's directory (audit log, NATS store) is made")
+	fl.BoolVar(&f.follow, "follow", false, "keep the services running after the last day, until Ctrl-C")
+	fl.BoolVar(&f.brokerOnly, "broker-only", false, "walk through the broker layer only (the paper broker and the IB adapter)")
+	fl.IntVar(&f.rollDays, "roll-days", 5, "with --broker-only: business days before expiry at which the front month is skipped")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up after this long (not with --follow)")
 	return cmd
+}
+
+// runBrokerDemo is the broker layer's walk-through.
+func runBrokerDemo(ctx context.Context, cmd *cobra.Command, log zerolog.Logger, f demoFlags) (*demoReport, error) {
+	srv := ibsim.New(ibsim.Config{Logger: log.With().Str("component", "ibsim").Logger()})
+	if err := srv.Open(ctx); err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	client := ib.New(ib.Config{Addr: srv.Addr(), ClientID: 1, Logger: log})
+	if err := client.Open(ctx); err != nil {
+		return nil, fmt.Errorf("connect to the paper broker at %s: %w", srv.Addr(), err)
+	}
+	defer client.Close()
+	rep, err := runDemo(ctx, client, f.rollDays, progress(cmd.ErrOrStderr(), f.json))
+	if err != nil {
+		return nil, err
+	}
+	rep.Broker = srv.Addr()
+	if !f.json {
+		rep.print(cmd.OutOrStdout())
+	}
+	return rep, nil
 }
 
 // progress prints a step line for people; nothing when output is JSON.

@@ -23,8 +23,8 @@ func runRotor(t *testing.T, ctx context.Context, args ...string) (string, string
 	return out.String(), errb.String(), err
 }
 
-func TestDemoJSON(t *testing.T) {
-	out, stderr, err := runRotor(t, context.Background(), "demo", "--json")
+func TestDemoBrokerOnlyJSON(t *testing.T) {
+	out, stderr, err := runRotor(t, context.Background(), "demo", "--broker-only", "--json")
 	if err != nil {
 		t.Fatalf("demo: %v\nstderr:\n%s", err, stderr)
 	}
