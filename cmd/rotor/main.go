@@ -24,6 +24,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal asks for a clean stop; once it has, the default
+	// handling is back, so a second Ctrl-C exits at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	if err := newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "rotor:", err)
 		os.Exit(1)
@@ -48,7 +54,8 @@ Interactive Brokers paper account through the TWS API. It refuses to route to an
 account that is not a paper (DU...) account.
 
 Start with:
-  rotor demo           run the broker layer end to end against the built-in paper broker
+  rotor demo           the whole system on embedded defaults, over simulated trading days
+  rotor up             the signal worker and the portfolio service in one process, against TWS
   rotor ibsim          run the built-in paper broker as a standalone TWS API server
   rotor signals        compute the leadership signal for a day; print or publish it
   rotor signal-worker  publish every trading day's leadership event after the close
@@ -65,7 +72,7 @@ Start with:
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON lines even on a terminal (JSON is the default when stderr is not a terminal)")
 	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g), newSignalWorkerCmd(&g))
 	root.AddCommand(newRiskCmd(&g), newAuditCmd(&g))
-	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g))
+	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g), newUpCmd(&g))
 	return root
 }
 

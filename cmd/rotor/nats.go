@@ -93,6 +93,9 @@ func (s *natsSession) Close(ctx context.Context) error {
 // closeNATS closes s with a bounded drain, for deferred use after the
 // command's own context is already cancelled.
 func closeNATS(s *natsSession, log zerolog.Logger) {
+	if s == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	if err := s.Close(ctx); err != nil && !errors.Is(err, context.Canceled) {

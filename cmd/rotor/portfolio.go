@@ -146,44 +146,75 @@ Examples:
 // runPortfolio runs the service until ctx ends. base carries settings the
 // flags do not (tests set the clock there).
 func runPortfolio(ctx context.Context, log zerolog.Logger, f portfolioFlags, base service.Config) error {
-	mode := service.Mode(f.mode)
-	if mode != service.DryRun && mode != service.Paper {
-		return fmt.Errorf("--mode %q: want dry_run or paper", f.mode)
+	if err := f.check(); err != nil {
+		return err
 	}
 	trusted, err := f.trusted()
 	if err != nil {
 		return err
 	}
-	if mode == service.Paper && f.account != "" && !broker.IsPaper(f.account) {
-		return fmt.Errorf("--account %s is not an IB paper account (DU...): rotor routes to paper accounts only", f.account)
-	}
-	l, err := openAudit(ctx, f.audit())
+	// NATS is named after the account, which only TWS may know: connect
+	// to the broker first (startPortfolio does), then NATS.
+	var sess *natsSession
+	defer func() { closeNATS(sess, log) }()
+	s, stop, err := startPortfolio(ctx, log, f, base, trusted, func(account string) (*natsSession, error) {
+		var err error
+		sess, err = openNATS(ctx, log, f.nats, f.dataDir, "rotor portfolio "+account)
+		return sess, err
+	})
 	if err != nil {
-		return err
-	}
-	defer l.Close()
-	b, account, err := f.openBroker(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	sess, err := openNATS(ctx, log, f.nats, f.dataDir, "rotor portfolio "+account)
-	if err != nil {
-		return err
-	}
-	defer closeNATS(sess, log)
-	cfg := base
-	cfg.Account, cfg.Mode, cfg.Broker, cfg.Log, cfg.JetStream = account, mode, b, l, sess.js
-	cfg.Admit.Trusted = trusted
-	cfg.Logger = log
-	s, err := service.New(cfg)
-	if err != nil {
-		return err
-	}
-	if err := s.Open(ctx); err != nil {
 		return err
 	}
 	<-ctx.Done()
 	log.Info().Msg("stopping: finishing the event in hand")
-	return s.Close(30 * time.Second)
+	err = s.Close(30 * time.Second)
+	stop()
+	return err
+}
+
+// check validates the mode and, in paper mode, a given account.
+func (f portfolioFlags) check() error {
+	mode := service.Mode(f.mode)
+	if mode != service.DryRun && mode != service.Paper {
+		return fmt.Errorf("--mode %q: want dry_run or paper", f.mode)
+	}
+	if mode == service.Paper && f.account != "" && !broker.IsPaper(f.account) {
+		return fmt.Errorf("--account %s is not an IB paper account (DU...): rotor routes to paper accounts only", f.account)
+	}
+	return nil
+}
+
+// startPortfolio opens the audit log and the broker, gets NATS from nats
+// (given the account), and starts the service. stop closes the broker and
+// the log after the service is closed.
+func startPortfolio(ctx context.Context, log zerolog.Logger, f portfolioFlags, base service.Config, trusted []string,
+	nats func(account string) (*natsSession, error)) (*service.Service, func(), error) {
+	l, err := openAudit(ctx, f.audit())
+	if err != nil {
+		return nil, nil, err
+	}
+	b, account, err := f.openBroker(ctx, log)
+	if err != nil {
+		l.Close()
+		return nil, nil, err
+	}
+	stop := func() { b.Close(); l.Close() }
+	sess, err := nats(account)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	cfg := base
+	cfg.Account, cfg.Mode, cfg.Broker, cfg.Log, cfg.JetStream = account, service.Mode(f.mode), b, l, sess.js
+	cfg.Admit.Trusted = trusted
+	cfg.Logger = log
+	s, err := service.New(cfg)
+	if err == nil {
+		err = s.Open(ctx)
+	}
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return s, stop, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/nats-io/nkeys"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
@@ -94,6 +95,29 @@ Examples:
 // runSignalWorker runs the worker until ctx ends. base carries settings the
 // flags do not (tests set the clock there); the flags fill the rest.
 func runSignalWorker(ctx context.Context, stderr io.Writer, log zerolog.Logger, f signalWorkerFlags, base worker.Config) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	kp, pub, err := loadSigner(f.keyFile, f.dataDir, log)
+	if err != nil {
+		return err
+	}
+	sess, err := openNATS(ctx, log, f.nats, f.dataDir, "rotor signal-worker")
+	if err != nil {
+		return err
+	}
+	defer closeNATS(sess, log)
+	w, err := startWorker(ctx, stderr, log, f, base, sess, kp, pub)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	stopWorker(w, log)
+	return nil
+}
+
+// check validates the flags that are not checked elsewhere.
+func (f signalWorkerFlags) check() error {
 	if err := f.src.check(); err != nil {
 		return err
 	}
@@ -105,16 +129,13 @@ func runSignalWorker(ctx context.Context, stderr io.Writer, log zerolog.Logger, 
 	case f.maxCatchUp < 1:
 		return fmt.Errorf("--max-catch-up %d: want at least 1", f.maxCatchUp)
 	}
-	kp, pub, err := loadSigner(f.keyFile, f.dataDir, log)
-	if err != nil {
-		return err
-	}
-	sess, err := openNATS(ctx, log, f.nats, f.dataDir, "rotor signal-worker")
-	if err != nil {
-		return err
-	}
-	defer closeNATS(sess, log)
+	return nil
+}
 
+// startWorker starts a signal worker publishing through sess, signing with
+// kp (whose public key is pub).
+func startWorker(ctx context.Context, stderr io.Writer, log zerolog.Logger, f signalWorkerFlags, base worker.Config,
+	sess *natsSession, kp nkeys.KeyPair, pub string) (*worker.Worker, error) {
 	cfg := base
 	cfg.Signals = signals.DefaultConfig()
 	cfg.Load = func(ctx context.Context) (map[string]marketdata.Series, error) {
@@ -128,11 +149,13 @@ func runSignalWorker(ctx context.Context, stderr io.Writer, log zerolog.Logger, 
 	w := worker.New(cfg)
 	log.Info().Str("public_key", pub).Msg("signal worker signs with this public key; trust it in the portfolio service")
 	if err := w.Open(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	<-ctx.Done()
+	return w, nil
+}
+
+func stopWorker(w *worker.Worker, log zerolog.Logger) {
 	w.Close()
 	st := w.Status()
 	log.Info().Str("last_as_of", st.LastAsOf).Int("published", st.Published).Msg("signal worker stopped")
-	return nil
 }
