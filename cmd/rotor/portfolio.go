@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nkeys"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,7 @@ type serviceFlags struct {
 	clientID           int64
 	account            string
 	trust              []string
+	metricsAddr        string
 	nats               natsFlags
 }
 
@@ -37,6 +39,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, clientID int64) {
 	fl.Int64Var(&f.clientID, "client-id", clientID, "TWS API client id; one per connected program")
 	fl.StringVar(&f.account, "account", "", "the IB account; empty takes the first one TWS manages (must be a paper DU... account to route)")
 	fl.StringArrayVar(&f.trust, "trust", nil, "public nkey (U...) of a signal worker whose events are trusted; repeatable; default the key in <data-dir>/signer.nk")
+	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this host:port at /metrics (e.g. 127.0.0.1:9464); empty: off")
 	f.nats.register(cmd)
 }
 
@@ -208,6 +211,17 @@ func startPortfolio(ctx context.Context, log zerolog.Logger, f portfolioFlags, b
 	cfg.Account, cfg.Mode, cfg.Broker, cfg.Log, cfg.JetStream = account, service.Mode(f.mode), b, l, sess.js
 	cfg.Admit.Trusted = trusted
 	cfg.Logger = log
+	if f.metricsAddr != "" {
+		reg := prometheus.NewRegistry()
+		cfg.Metrics = service.NewMetrics(reg)
+		ms, err := serveMetrics(ctx, f.metricsAddr, reg, log)
+		if err != nil {
+			stop()
+			return nil, nil, err
+		}
+		closeStores := stop
+		stop = func() { ms.Close(); closeStores() }
+	}
 	s, err := service.New(cfg)
 	if err == nil {
 		err = s.Open(ctx)

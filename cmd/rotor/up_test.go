@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,7 +35,7 @@ func TestUpRunsWorkerAndService(t *testing.T) {
 	defer cancel()
 	stderr := &lockedBuffer{}
 	root := newRootCmd(&bytes.Buffer{}, stderr)
-	root.SetArgs([]string{"up", "--ib", sim.Addr(), "--data", data, "--data-dir", dataDir, "--max-catch-up", "3", "--mode", "paper", "--log-json"})
+	root.SetArgs([]string{"up", "--ib", sim.Addr(), "--data", data, "--data-dir", dataDir, "--max-catch-up", "3", "--mode", "paper", "--log-json", "--metrics-addr", "127.0.0.1:0"})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
@@ -50,6 +54,7 @@ func TestUpRunsWorkerAndService(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		handled, _ = countHandled(path)
 	}
+	checkMetrics(t, stderr.String(), "rotor_events_received_total", "rotor_events_rejected_total", "rotor_broker_connected", "go_goroutines")
 	cancel()
 	select {
 	case err := <-done:
@@ -77,4 +82,25 @@ func countHandled(path string) (int, error) {
 		return 0, fmt.Errorf("query: %w", err)
 	}
 	return len(recs), nil
+}
+
+// checkMetrics finds the metrics URL in the JSON logs, scrapes it and checks
+// that each name is exposed.
+func checkMetrics(t *testing.T, logs string, names ...string) {
+	t.Helper()
+	m := regexp.MustCompile(`"addr":"(http://[^"]+/metrics)"`).FindStringSubmatch(logs)
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", logs)
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, n := range names {
+		if !strings.Contains(string(body), "\n"+n) {
+			t.Errorf("%s does not expose %s", m[1], n)
+		}
+	}
 }

@@ -90,6 +90,8 @@ type Config struct {
 
 	Now    func() time.Time
 	Logger zerolog.Logger
+	// Metrics, when set, receives the service's Prometheus metrics.
+	Metrics *Metrics
 	// Step, when set, is called at each step of an event's handling (see
 	// Step). Tests use it to crash the process at a precise point.
 	Step func(Step)

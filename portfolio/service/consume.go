@@ -66,6 +66,7 @@ func (s *Service) handle(ctx context.Context, msg natsjs.Msg) {
 		_ = msg.Term()
 		return
 	}
+	s.arrived = time.Now()
 	at := s.log.With().Uint64("stream_seq", meta.Sequence.Stream).Uint64("delivered", meta.NumDelivered).Logger()
 	ev, err := admit.Admit(msg.Data(), s.cfg.Admit, s.cfg.Now())
 	if err != nil {
@@ -75,9 +76,14 @@ func (s *Service) handle(ctx context.Context, msg natsjs.Msg) {
 			return
 		}
 		at.Warn().Err(err).Msg("event rejected")
+		var ae *admit.Error
+		if errors.As(err, &ae) {
+			s.cfg.Metrics.eventRejected(string(ae.Reason))
+		}
 		_ = msg.Term()
 		return
 	}
+	s.cfg.Metrics.eventReceived()
 	at = at.With().Str("event_id", ev.ID).Str("as_of", ev.AsOf).Logger()
 	stop := s.inProgress(ctx, msg)
 	err = s.process(ctx, ev, meta.Sequence.Stream)

@@ -76,6 +76,7 @@ func (s *Service) checkLosses(ctx context.Context) error {
 	}
 	d := risk.Check(risk.Input{Now: now, Limits: s.cfg.Limits, Account: acct, KillSwitch: ks,
 		DayStartNLV: marks.DayStartNLV, HighWaterMark: marks.HighWaterMark})
+	s.cfg.Metrics.setKillSwitch(ks.Tripped || d.TripKillSwitch)
 	if d.TripKillSwitch {
 		if _, err := state.TripKillSwitch(ctx, s.cfg.Log, s.cfg.Account, d.TripReason, now, "", ""); err != nil {
 			return err

@@ -85,6 +85,7 @@ func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint6
 	if err != nil {
 		return err
 	}
+	s.cfg.Metrics.decided(s.cfg.Mode, d.Risk, d.KillSwitch.Tripped)
 	if d.Risk.TripKillSwitch {
 		if _, err := state.TripKillSwitch(ctx, s.cfg.Log, s.cfg.Account, d.Risk.TripReason, d.At, ev.ID, d.Plan.PlanID); err != nil {
 			return fmt.Errorf("persist the kill switch: %w", err)
@@ -103,6 +104,7 @@ func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint6
 		intents[i].seq = recs[len(recs)-len(intents)+i].Seq
 	}
 	s.cfg.Step(StepRecorded)
+	s.cfg.Metrics.order("intent", len(intents))
 	s.log.Info().Str("event_id", ev.ID).Str("plan_id", d.Plan.PlanID).Str("regime", string(ev.Regime)).
 		Int("planned", len(d.Plan.Orders)).Int("approved", len(intents)).Msg("decided")
 	if d.Risk.CancelWorking {

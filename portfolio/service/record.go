@@ -91,6 +91,7 @@ func (s *Service) recordBrokerEvents() {
 				err = s.recordFill(ctx, e.Fill)
 			}
 		case broker.ConnectivityEvent:
+			s.cfg.Metrics.connectivity(e.State)
 			_, err = s.cfg.Log.Append(ctx, audit.Entry{Kind: audit.KindBrokerEvent, Account: s.cfg.Account,
 				Payload: ConnectivityPayload{State: e.State, Reason: e.Reason}})
 			if e.State != broker.Disconnected {
@@ -122,6 +123,7 @@ func (s *Service) recordStatus(ctx context.Context, rep broker.OrderReport) erro
 		Payload: StatusPayload{Status: rep.Status, Filled: rep.Filled, Remaining: rep.Remaining,
 			AvgFillPrice: rep.AvgFillPrice, Final: rep.Status.Final()}})
 	if err == nil {
+		s.cfg.Metrics.status(rep.Status)
 		s.mu.Lock()
 		s.statuses[rep.Ref] = key
 		s.mu.Unlock()
@@ -148,6 +150,7 @@ func (s *Service) recordFill(ctx context.Context, f broker.Fill) error {
 		if _, err := s.cfg.Log.Append(ctx, e); err != nil {
 			return err
 		}
+		s.cfg.Metrics.fill(f.Quantity)
 	case withComm && !haveComm:
 		e := base
 		e.Kind = KindCommission

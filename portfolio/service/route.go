@@ -50,6 +50,7 @@ func (s *Service) send(ctx context.Context, intents []intent) error {
 		s.cfg.Step(StepSentSaved)
 	}
 	if len(unresolved) > 0 {
+		s.cfg.Metrics.order("unresolved", len(unresolved))
 		return fmt.Errorf("%w: %d of %d: %v", ErrUnresolved, len(unresolved), len(intents), unresolved)
 	}
 	return nil
@@ -77,10 +78,12 @@ func (s *Service) place(ctx context.Context, in intent) (sent audit.Entry, final
 	switch {
 	case err == nil:
 		s.noteSent(s.cfg.Now())
+		s.cfg.Metrics.orderSent(s.arrived)
 		return s.entry(audit.KindOrderSent, in, rep, SentPayload{OrderID: rep.OrderID, PermID: rep.PermID, Status: rep.Status, Resolved: resolved}), nil, nil
 	case refused(err):
 		f := s.entry(audit.KindOrderStatus, in, rep, StatusPayload{Status: "Rejected", Final: true, Reason: err.Error()})
 		s.log.Error().Err(err).Str("order_ref", in.req.Ref).Msg("order refused")
+		s.cfg.Metrics.order("refused", 1)
 		return audit.Entry{}, &f, nil
 	default:
 		return audit.Entry{}, nil, err

@@ -37,6 +37,9 @@ type Service struct {
 	workers   sync.WaitGroup
 	reconcile chan string
 	opened    bool
+	// arrived is when the event in hand arrived, for the event-to-order
+	// histogram; only the consumer goroutine touches it.
+	arrived time.Time
 }
 
 // New returns a service; nothing runs until Open.
