@@ -56,18 +56,23 @@ func (a auditFile) open(ctx context.Context, log zerolog.Logger, readOnly bool) 
 func newAuditCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Check the audit log: the hash-chained record of every decision, order and operator action",
+		Short: "Review and check the audit log: the hash-chained record of every decision, order and operator action",
 		Long: `The audit log (<data-dir>/audit.db, one SQLite file) records every signal received,
 plan, risk decision, order intent, broker event, fill, error and operator action. Each row
 carries the sha256 hash of its content and of the row before it, so a row changed,
 removed, reordered or inserted after it was written breaks the chain; nothing in rotor
 ever updates or deletes a row.
 
+  rotor audit list     the newest rows, filtered, with a one-line summary each
+  rotor audit show ID  the whole story of one signal event, from signal to fills
+  rotor audit export   rows as CSV or JSON, with their hashes
+  rotor audit verify   recompute the hash chain
+
 The file is plain SQLite; read it with the stock shell, for example:
   sqlite3 -readonly -box rotor-data/audit.db \
     "SELECT seq, time, kind, instrument, payload FROM events ORDER BY seq DESC LIMIT 20"`,
 	}
-	cmd.AddCommand(newAuditVerifyCmd(g))
+	cmd.AddCommand(newAuditVerifyCmd(g), newAuditListCmd(g), newAuditShowCmd(g), newAuditExportCmd(g))
 	return cmd
 }
 

@@ -62,7 +62,7 @@ Start with:
   rotor portfolio      consume the events: size, check risk, record, route (dry run by default)
   rotor plan           preview the orders for the latest event against the live account
   rotor risk           the kill switch, the day's marks and blocked instruments
-  rotor audit          verify the audit log's hash chain`,
+  rotor audit          review the audit log: list, show an event's story, export, verify`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
