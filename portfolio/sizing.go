@@ -98,20 +98,20 @@ type SleeveConfig struct {
 	// VolTarget is the annualised volatility the long leg aims at, in
 	// (0, 2]; 0 turns volatility targeting off. Exposure is scaled by
 	// min(1, VolTarget / realised volatility).
-	VolTarget float64 `json:"vol_target"`
+	VolTarget float64 `json:"vol_target" yaml:"vol_target"`
 	// VolWindow is how many daily returns realised volatility is measured
 	// over (2 to 260); it needs VolWindow+1 closes.
-	VolWindow int `json:"vol_window"`
+	VolWindow int `json:"vol_window" yaml:"vol_window"`
 	// DriftBand is the no-trade band, a fraction of the target notional in
 	// [0, 1): a group of roots whose current notional is within
 	// DriftBand × |target notional| of the target is not traded (a roll
 	// still is).
-	DriftBand decimal.Decimal `json:"drift_band"`
+	DriftBand decimal.Decimal `json:"drift_band" yaml:"drift_band"`
 	// RollDays is how many business days before its last trade date a
 	// held contract is rolled (0 to 30).
-	RollDays int `json:"roll_days"`
+	RollDays int `json:"roll_days" yaml:"roll_days"`
 	// OrderType is MKT or LMT.
-	OrderType broker.OrderType `json:"order_type"`
+	OrderType broker.OrderType `json:"order_type" yaml:"order_type"`
 	// Collar is, for LMT orders, how far from the reference price the limit
 	// is set, in (0, 0.2]: reference × (1 + Collar) for a buy, × (1 −
 	// Collar) for a sell, rounded on the tick toward the passive side.

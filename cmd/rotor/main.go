@@ -38,12 +38,16 @@ func main() {
 
 // globalFlags are the flags every subcommand has.
 type globalFlags struct {
-	logLevel string
-	logJSON  bool
+	logLevel   string
+	logJSON    bool
+	configPath string
+	// cfg is the configuration file with the environment applied (the
+	// defaults when there is no file), loaded before every command runs.
+	cfg fileConfig
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
-	var g globalFlags
+	g := globalFlags{cfg: defaultFileConfig()}
 	root := &cobra.Command{
 		Use:   "rotor",
 		Short: "Rotate a leveraged futures book toward small-cap leadership, on an IB paper account",
@@ -62,18 +66,46 @@ Start with:
   rotor portfolio      consume the events: size, check risk, record, route (dry run by default)
   rotor plan           preview the orders for the latest event against the live account
   rotor risk           the kill switch, the day's marks and blocked instruments
+  rotor config         write a commented configuration file, check one
   rotor audit          review the audit log: list, show an event's story, export, verify`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return g.loadConfig(cmd)
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON lines even on a terminal (JSON is the default when stderr is not a terminal)")
+	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (YAML; 'rotor config init' writes one); default $ROTOR_CONFIG")
 	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g), newSignalWorkerCmd(&g))
 	root.AddCommand(newRiskCmd(&g), newAuditCmd(&g))
-	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g), newUpCmd(&g))
+	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g), newUpCmd(&g), newConfigCmd(&g))
 	return root
+}
+
+// loadConfig reads the configuration file (--config, else $ROTOR_CONFIG)
+// and the ROTOR_* environment, and gives the command's flags that were not
+// set on the command line their configured values.
+func (g *globalFlags) loadConfig(cmd *cobra.Command) error {
+	path := g.configPath
+	if path == "" {
+		path = os.Getenv("ROTOR_CONFIG")
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	set, err := setKeys(path, os.LookupEnv)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := cfg.applyToFlags(cmd, set); err != nil {
+		return err
+	}
+	g.cfg = cfg
+	return nil
 }
 
 // logger builds the root logger: readable console output on a terminal,

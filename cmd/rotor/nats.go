@@ -21,9 +21,13 @@ const drainTimeout = 10 * time.Second
 // store in the data directory) or any external deployment.
 type natsFlags struct {
 	url, creds, nkey, ca, cert, key string
+	// g gives the configuration's NATS user, password and token, which
+	// have no flags (secrets do not belong on a command line).
+	g *globalFlags
 }
 
-func (n *natsFlags) register(cmd *cobra.Command) {
+func (n *natsFlags) register(cmd *cobra.Command, g *globalFlags) {
+	n.g = g
 	fl := cmd.Flags()
 	fl.StringVar(&n.url, "nats-url", "", "NATS URL(s), comma-separated; empty runs an embedded NATS server with its store in --data-dir")
 	fl.StringVar(&n.creds, "nats-creds", "", "NATS credentials file (user JWT and nkey seed)")
@@ -58,8 +62,12 @@ func openNATS(ctx context.Context, log zerolog.Logger, n natsFlags, dataDir, nam
 		s.emb = emb
 		url = emb.ClientURL()
 	}
-	nc, err := jetstream.Connect(ctx, jetstream.ConnConfig{URL: url, Name: name, CredsFile: n.creds,
-		NKeySeedFile: n.nkey, CAFile: n.ca, CertFile: n.cert, KeyFile: n.key, Logger: log})
+	cc := jetstream.ConnConfig{URL: url, Name: name, CredsFile: n.creds,
+		NKeySeedFile: n.nkey, CAFile: n.ca, CertFile: n.cert, KeyFile: n.key, Logger: log}
+	if n.g != nil && url == n.url { // secrets are for the configured NATS, not the embedded one
+		cc.User, cc.Password, cc.Token = n.g.cfg.NATS.User, n.g.cfg.NATS.Password, n.g.cfg.NATS.Token
+	}
+	nc, err := jetstream.Connect(ctx, cc)
 	if err != nil {
 		s.Close(ctx)
 		return nil, err

@@ -86,7 +86,9 @@ Examples:
 				return err
 			}
 			defer b.Close()
-			s, err := service.New(service.Config{Account: account, Mode: service.DryRun, Broker: b, Log: l, Admit: policy, Logger: log})
+			cfg := g.serviceBase()
+			cfg.Account, cfg.Mode, cfg.Broker, cfg.Log, cfg.Admit, cfg.Logger = account, service.DryRun, b, l, policy, log
+			s, err := service.New(cfg)
 			if err != nil {
 				return err
 			}
@@ -109,7 +111,7 @@ Examples:
 			return nil
 		},
 	}
-	f.register(cmd, 12)
+	f.register(cmd, g, 12)
 	cmd.Flags().StringVar(&f.eventFile, "event", "", "preview this event file instead of the latest on the stream")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the preview as JSON")
 	cmd.Flags().BoolVar(&f.anyAge, "any-age", false, "preview an event older than the service would accept")

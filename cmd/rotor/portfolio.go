@@ -31,7 +31,7 @@ type serviceFlags struct {
 	nats               natsFlags
 }
 
-func (f *serviceFlags) register(cmd *cobra.Command, clientID int64) {
+func (f *serviceFlags) register(cmd *cobra.Command, g *globalFlags, clientID int64) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.dataDir, "data-dir", "rotor-data", "rotor's data directory (embedded NATS store, audit log, the worker's key)")
 	fl.StringVar(&f.auditPath, "audit", "", "the audit log (SQLite); default <data-dir>/audit.db")
@@ -40,7 +40,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, clientID int64) {
 	fl.StringVar(&f.account, "account", "", "the IB account; empty takes the first one TWS manages (must be a paper DU... account to route)")
 	fl.StringArrayVar(&f.trust, "trust", nil, "public nkey (U...) of a signal worker whose events are trusted; repeatable; default the key in <data-dir>/signer.nk")
 	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this host:port at /metrics (e.g. 127.0.0.1:9464); empty: off")
-	f.nats.register(cmd)
+	f.nats.register(cmd, g)
 }
 
 func (f *serviceFlags) audit() string {
@@ -138,10 +138,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return runPortfolio(cmd.Context(), log, f, service.Config{})
+			return runPortfolio(cmd.Context(), log, f, g.serviceBase())
 		},
 	}
-	f.register(cmd, 11)
+	f.register(cmd, g, 11)
 	cmd.Flags().StringVar(&f.mode, "mode", string(service.DryRun), "dry_run (decide and record, route nothing) or paper (route to the paper account)")
 	return cmd
 }

@@ -96,7 +96,7 @@ Examples:
 	fl.BoolVar(&f.publish, "publish", false, "sign the event and publish it to NATS JetStream")
 	fl.StringVar(&f.dataDir, "data-dir", "rotor-data", "rotor's data directory (embedded NATS store, the worker's key)")
 	fl.StringVar(&f.keyFile, "key", "", "nkey seed file the worker signs with; default <data-dir>/signer.nk, created if missing")
-	f.nats.register(cmd)
+	f.nats.register(cmd, g)
 	return cmd
 }
 

@@ -88,7 +88,7 @@ Examples:
 	fl.DurationVar(&f.delay, "delay", worker.DefaultDelay, "how long after the 16:00 close to compute the day (the data vendor's delay)")
 	fl.DurationVar(&f.retryEvery, "retry-every", worker.DefaultRetryEvery, "pause before retrying a day whose bars are late or bad, or whose publish failed")
 	fl.IntVar(&f.maxCatchUp, "max-catch-up", worker.DefaultMaxCatchUp, "trading days published on a cold start (an empty stream), warming up the regime")
-	f.nats.register(cmd)
+	f.nats.register(cmd, g)
 	return cmd
 }
 

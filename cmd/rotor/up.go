@@ -49,10 +49,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return runUp(cmd.Context(), cmd.ErrOrStderr(), log, f, worker.Config{}, service.Config{})
+			return runUp(cmd.Context(), cmd.ErrOrStderr(), log, f, worker.Config{}, g.serviceBase())
 		},
 	}
-	f.register(cmd, 11)
+	f.register(cmd, g, 11)
 	fl := cmd.Flags()
 	fl.StringVar(&f.mode, "mode", string(service.DryRun), "dry_run (decide and record, route nothing) or paper (route to the paper account)")
 	fl.StringVar(&f.data, "data", "", "directory of daily-bar CSV files for the signal; default: history from TWS at --ib")
