@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +43,9 @@ type EmbeddedConfig struct {
 	// sync interval, so a process crash loses nothing but a power loss can
 	// lose the last seconds. Costs a disk flush per publish.
 	SyncAlways bool
+	// Cluster, when set, makes the server a node of a JetStream cluster
+	// (see StartCluster).
+	Cluster *ClusterNode
 	// ReadyTimeout bounds the wait for the server to accept connections;
 	// default DefaultReadyTimeout.
 	ReadyTimeout time.Duration
@@ -87,6 +91,10 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 		// The process owns its signals; an embedded server must not install
 		// handlers that would stop it behind the application's back.
 		NoSigs: true,
+	}
+	if c := cfg.Cluster; c != nil {
+		opts.Cluster = server.ClusterOpts{Name: c.Name, Host: cfg.Host, Port: c.Port}
+		opts.Routes = server.RoutesFromStr(strings.Join(c.Routes, ","))
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
