@@ -93,7 +93,9 @@ type Config struct {
 	// Metrics, when set, receives the service's Prometheus metrics.
 	Metrics *Metrics
 	// Step, when set, is called at each step of an event's handling (see
-	// Step). Tests use it to crash the process at a precise point.
+	// Step), from the consumer's goroutine and (StepFilled) the broker-event
+	// recorder's. Tests use it to crash the process at a precise point and
+	// benchmarks to time the stages.
 	Step func(Step)
 }
 
@@ -103,10 +105,15 @@ type Step string
 // The steps, in the order an event goes through them.
 const (
 	StepReceived  Step = "received"   // admitted, nothing recorded
+	StepDecided   Step = "decided"    // targets, plan and risk decided, nothing recorded
 	StepRecorded  Step = "recorded"   // the write-ahead batch is committed
 	StepSent      Step = "sent"       // one order was placed (called per order)
 	StepSentSaved Step = "sent_saved" // the order_sent rows are committed
 	StepAcked     Step = "acked"      // the message was acknowledged
+	// StepFilled is called by the broker-event recorder each time an
+	// execution's row is committed (after StepSent, possibly after
+	// StepAcked).
+	StepFilled Step = "filled"
 )
 
 // DefaultInitialMargin is the initial margin per contract of each root, USD,

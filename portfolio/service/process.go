@@ -85,6 +85,7 @@ func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint6
 	if err != nil {
 		return err
 	}
+	s.cfg.Step(StepDecided)
 	s.cfg.Metrics.decided(s.cfg.Mode, d.Risk, d.KillSwitch.Tripped)
 	if d.Risk.TripKillSwitch {
 		if _, err := state.TripKillSwitch(ctx, s.cfg.Log, s.cfg.Account, d.Risk.TripReason, d.At, ev.ID, d.Plan.PlanID); err != nil {

@@ -151,6 +151,7 @@ func (s *Service) recordFill(ctx context.Context, f broker.Fill) error {
 			return err
 		}
 		s.cfg.Metrics.fill(f.Quantity)
+		s.cfg.Step(StepFilled)
 	case withComm && !haveComm:
 		e := base
 		e.Kind = KindCommission
