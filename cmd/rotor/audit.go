@@ -67,12 +67,13 @@ ever updates or deletes a row.
   rotor audit show ID  the whole story of one signal event, from signal to fills
   rotor audit export   rows as CSV or JSON, with their hashes
   rotor audit verify   recompute the hash chain
+  rotor audit serve    read-only web pages: timeline, each decision's story, charts
 
 The file is plain SQLite; read it with the stock shell, for example:
   sqlite3 -readonly -box rotor-data/audit.db \
     "SELECT seq, time, kind, instrument, payload FROM events ORDER BY seq DESC LIMIT 20"`,
 	}
-	cmd.AddCommand(newAuditVerifyCmd(g), newAuditListCmd(g), newAuditShowCmd(g), newAuditExportCmd(g))
+	cmd.AddCommand(newAuditVerifyCmd(g), newAuditListCmd(g), newAuditShowCmd(g), newAuditExportCmd(g), newAuditServeCmd(g))
 	return cmd
 }
 

@@ -67,7 +67,8 @@ Start with:
   rotor plan           preview the orders for the latest event against the live account
   rotor risk           the kill switch, the day's marks and blocked instruments
   rotor config         write a commented configuration file, check one
-  rotor audit          review the audit log: list, show an event's story, export, verify`,
+  rotor audit          review the audit log: list, show an event's story, export, verify, serve
+  rotor report         write the audit log's pages and charts as one self-contained HTML file`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -80,7 +81,7 @@ Start with:
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "log JSON lines even on a terminal (JSON is the default when stderr is not a terminal)")
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (YAML; 'rotor config init' writes one); default $ROTOR_CONFIG")
 	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g), newSignalWorkerCmd(&g))
-	root.AddCommand(newRiskCmd(&g), newAuditCmd(&g))
+	root.AddCommand(newRiskCmd(&g), newAuditCmd(&g), newReportCmd(&g))
 	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g), newUpCmd(&g), newConfigCmd(&g))
 	return root
 }
