@@ -51,6 +51,9 @@ func TestDemoSystem(t *testing.T) {
 	if _, err := os.Stat(rep.AuditLog); err != nil {
 		t.Fatal(err)
 	}
+	if html, err := os.ReadFile(rep.Report); err != nil || !strings.Contains(string(html), "<svg") {
+		t.Fatalf("the demo's report %s: %v", rep.Report, err)
+	}
 	l, err := audit.Open(context.Background(), rep.AuditLog, audit.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/rotor-trading/rotor/broker/ibsim"
 	"github.com/rotor-trading/rotor/portfolio/admit"
 	"github.com/rotor-trading/rotor/portfolio/audit"
+	"github.com/rotor-trading/rotor/portfolio/audit/web"
 	"github.com/rotor-trading/rotor/portfolio/service"
 	"github.com/rotor-trading/rotor/risk"
 	"github.com/rotor-trading/rotor/signals"
@@ -71,6 +72,7 @@ type demoOrder struct {
 type systemReport struct {
 	Dir       string    `json:"dir"`
 	AuditLog  string    `json:"audit_log"`
+	Report    string    `json:"report"`
 	Account   string    `json:"account"`
 	Days      []demoDay `json:"days"`
 	AuditRows int64     `json:"audit_rows"`
@@ -199,13 +201,47 @@ func runSystemDemo(ctx context.Context, out io.Writer, log zerolog.Logger, f dem
 		return rep, err
 	}
 	rep.AuditRows, rep.AuditHead = head.Seq, head.Hash
+	rep.Report = filepath.Join(dir, "report.html")
+	if err := writeDemoReport(ctx, rep.Report, l); err != nil {
+		return rep, err
+	}
 	say("\nThe audit log %s holds %d rows; its hash chain verifies (head %d %s).", rep.AuditLog, head.Seq, head.Seq, head.Hash[:16])
-	say("Review it:  rotor audit verify --audit %s\n            sqlite3 -readonly -box %s \"SELECT seq, kind, order_ref FROM events ORDER BY seq DESC LIMIT 20\"", rep.AuditLog, rep.AuditLog)
+	say("The report (charts and every decision's story, one file): %s", rep.Report)
+	say("Review it:")
+	say("  rotor audit list --audit %s", rep.AuditLog)
+	if id := firstTrade(rep.Days); id != "" {
+		say("  rotor audit show --audit %s %s      # the first trade's whole story", rep.AuditLog, id[:12])
+	}
+	say("  rotor audit verify --audit %s", rep.AuditLog)
+	say("  rotor audit serve --audit %s         # the same pages in a browser, read-only", rep.AuditLog)
 	if f.follow {
 		say("\n--follow: the services keep running on the last day; Ctrl-C to stop.")
 		<-ctx.Done()
 	}
 	return rep, nil
+}
+
+// writeDemoReport writes the audit log's report to path.
+func writeDemoReport(ctx context.Context, path string, l *audit.Log) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	if err := web.WriteReport(ctx, f, l, web.Options{Title: "rotor demo"}); err != nil {
+		f.Close()
+		return fmt.Errorf("write the report %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// firstTrade is the event id of the first day with an order, or "".
+func firstTrade(days []demoDay) string {
+	for _, d := range days {
+		if len(d.Orders) > 0 {
+			return d.EventID
+		}
+	}
+	return ""
 }
 
 // demoDir makes a fresh run directory under dataDir.
