@@ -19,14 +19,7 @@ import (
 // its audit log and every row in it.
 func demoAudit(t *testing.T) (string, []audit.Record) {
 	t.Helper()
-	out, stderr, err := runRotor(t, context.Background(), "demo", "--days", "8", "--data-dir", t.TempDir(), "--json", "--log-level", "error")
-	if err != nil {
-		t.Fatalf("demo: %v\nstderr:\n%s", err, stderr)
-	}
-	var rep systemReport
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("demo --json: %v\n%s", err, out)
-	}
+	rep := playDemo(t, "8")
 	l, err := audit.Open(context.Background(), rep.AuditLog, audit.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -18,14 +17,7 @@ import (
 // whose plan first traded, and the log's head.
 func webDemoLog(t *testing.T, days string) (path, traded string, head audit.Head) {
 	t.Helper()
-	out, stderr, err := runRotor(t, context.Background(), "demo", "--days", days, "--data-dir", t.TempDir(), "--json", "--log-level", "error")
-	if err != nil {
-		t.Fatalf("demo: %v\nstderr:\n%s", err, stderr)
-	}
-	var rep systemReport
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("demo --json: %v\n%s", err, out)
-	}
+	rep := playDemo(t, days)
 	l, err := audit.Open(context.Background(), rep.AuditLog, audit.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

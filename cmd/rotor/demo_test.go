@@ -74,3 +74,18 @@ func TestDemoRefusesBadDays(t *testing.T) {
 		t.Fatalf("demo --days 0: %v", err)
 	}
 }
+
+// playDemo runs the demo for days trading days in a temporary directory and
+// returns its report: a real audit log for the review commands' tests.
+func playDemo(t *testing.T, days string) systemReport {
+	t.Helper()
+	out, stderr, err := runRotor(t, context.Background(), "demo", "--days", days, "--data-dir", t.TempDir(), "--json", "--log-level", "error")
+	if err != nil {
+		t.Fatalf("demo: %v\nstderr:\n%s", err, stderr)
+	}
+	var rep systemReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("demo --json: %v\n%s", err, out)
+	}
+	return rep
+}

@@ -107,7 +107,7 @@ func runSystemDemo(ctx context.Context, out io.Writer, log zerolog.Logger, f dem
 		y, m, d := day.Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, ny).Add(demoRunTime)
 	}
-	clock := newSimClock(demoTime(days[0]))
+	clock := worker.NewManualClock(demoTime(days[0]))
 	series := marketdata.Generate(marketdata.GenConfig{Seed: demoSeed, Start: demoHistoryStart, End: demoEpisodeEnd,
 		Leadership: &marketdata.Episode{Start: demoEpisodeStart, End: demoEpisodeEnd}})
 

@@ -67,61 +67,10 @@ func date(tb testing.TB, s string) time.Time {
 	return t
 }
 
-// fakeClock is a clock the test moves: After's channels fire when Set
-// passes their deadline.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []fakeTimer
-}
+// fakeClock is the worker's ManualClock, which the tests move.
+type fakeClock = worker.ManualClock
 
-type fakeTimer struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock(now time.Time) *fakeClock { return &fakeClock{now: now} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.timers = append(c.timers, fakeTimer{at: c.now.Add(d), ch: ch})
-	return ch
-}
-
-// Set moves the clock to now and fires the timers due by then.
-func (c *fakeClock) Set(now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = now
-	kept := c.timers[:0]
-	for _, t := range c.timers {
-		if t.at.After(now) {
-			kept = append(kept, t)
-			continue
-		}
-		t.ch <- now
-	}
-	c.timers = kept
-}
-
-// Waiting is how many timers have not fired.
-func (c *fakeClock) Waiting() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
+func newFakeClock(now time.Time) *fakeClock { return worker.NewManualClock(now) }
 
 // waitIdle waits until n workers sleep on the clock: each has finished its
 // run (timers are removed when they fire, so a woken worker is not counted
