@@ -64,6 +64,7 @@ Start with:
   rotor signals        compute the leadership signal for a day; print or publish it
   rotor signal-worker  publish every trading day's leadership event after the close
   rotor portfolio      consume the events: size, check risk, record, route (dry run by default)
+  rotor backtest       replay history through the same signal, sizing and risk code
   rotor plan           preview the orders for the latest event against the live account
   rotor risk           the kill switch, the day's marks and blocked instruments
   rotor config         write a commented configuration file, check one
@@ -82,7 +83,7 @@ Start with:
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "configuration file (YAML; 'rotor config init' writes one); default $ROTOR_CONFIG")
 	root.AddCommand(newIBSimCmd(&g), newDemoCmd(&g), newSignalsCmd(&g), newSignalWorkerCmd(&g))
 	root.AddCommand(newRiskCmd(&g), newAuditCmd(&g), newReportCmd(&g))
-	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g), newUpCmd(&g), newConfigCmd(&g))
+	root.AddCommand(newPortfolioCmd(&g), newPlanCmd(&g), newUpCmd(&g), newConfigCmd(&g), newBacktestCmd(&g))
 	return root
 }
 

@@ -1,0 +1,104 @@
+package backtest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/broker"
+	"github.com/rotor-trading/rotor/broker/ibsim"
+	"github.com/rotor-trading/rotor/portfolio"
+	"github.com/rotor-trading/rotor/signals/marketdata"
+)
+
+// market is what the portfolio service reads from the broker's daily bars,
+// worked out once for every day of a backtest: each owned root's reference
+// price (the close of its daily bar, which the paper broker derives from
+// the series the future tracks, scaled and on tick) and the long leg's
+// recent closes for volatility targeting. It is read-only once built, so a
+// sweep shares one among all its runs.
+//
+// Reading the bars through Engine.Bars, as the service does over the wire,
+// would give the same numbers; it scans the series from its end on every
+// call, which makes a ten-year backtest quadratic.
+type market struct {
+	days []time.Time
+	// prices[root][i] is root's reference price on days[i].
+	prices map[string][]decimal.Decimal
+	// closes are the long leg's daily closes over the whole series, on
+	// tick; last[i] is the index of the last one on or before days[i].
+	closes []float64
+	last   []int
+	// smallCap[i] is the small-cap index's close on days[i], for reports.
+	smallCap []float64
+}
+
+// newMarket works out the market of days for roots.
+func newMarket(data map[string]marketdata.Series, days []time.Time, roots []string) (*market, error) {
+	m := &market{days: days, prices: make(map[string][]decimal.Decimal, len(roots))}
+	for _, root := range roots {
+		l, err := listingOf(root, days[0])
+		if err != nil {
+			return nil, err
+		}
+		s := data[seriesName(l.Tracks)]
+		px := make([]decimal.Decimal, len(days))
+		j := -1
+		for i, d := range days {
+			for j+1 < len(s.Bars) && !s.Bars[j+1].Date.After(d) {
+				j++
+			}
+			if j < 0 {
+				return nil, fmt.Errorf("backtest: %s (which %s tracks) has no bar on or before %s", s.Symbol, root, d.Format(time.DateOnly))
+			}
+			px[i] = onTick(s.Bars[j].Close*l.Scale, l.Tick)
+		}
+		m.prices[root] = px
+	}
+	l, err := listingOf(portfolio.LongRoot, days[0])
+	if err != nil {
+		return nil, err
+	}
+	s := data[seriesName(l.Tracks)]
+	m.closes = make([]float64, len(s.Bars))
+	for i, b := range s.Bars {
+		m.closes[i], _ = onTick(b.Close*l.Scale, l.Tick).Float64()
+	}
+	m.last = make([]int, len(days))
+	m.smallCap = make([]float64, len(days))
+	j := -1
+	for i, d := range days {
+		for j+1 < len(s.Bars) && !s.Bars[j+1].Date.After(d) {
+			j++
+		}
+		m.last[i] = j
+		if j >= 0 {
+			m.smallCap[i] = s.Bars[j].Close
+		}
+	}
+	return m, nil
+}
+
+// volCloses are the last n long-leg closes up to day i, oldest first (fewer
+// when the series is shorter; NewTargets then says so).
+func (m *market) volCloses(i, n int) []float64 {
+	end := m.last[i] + 1
+	return m.closes[max(0, end-n):end]
+}
+
+// listingOf is the paper broker's front listing of a futures root on day,
+// for its tick, scale and tracked series.
+func listingOf(root string, day time.Time) (ibsim.Listing, error) {
+	ls := ibsim.Lookup(ibsim.ContractQuery{Symbol: root, SecType: string(broker.Future)}, day)
+	if len(ls) == 0 {
+		return ibsim.Listing{}, fmt.Errorf("backtest: the paper broker lists no %s future on %s", root, day.Format(time.DateOnly))
+	}
+	return ls[0], nil
+}
+
+// onTick is the paper broker's rounding of a tracked price to a listing's
+// tick (ibsim's marks and bars round the same way).
+func onTick(v float64, tick decimal.Decimal) decimal.Decimal {
+	return decimal.NewFromFloat(v).Div(tick).Round(0).Mul(tick)
+}
