@@ -217,8 +217,8 @@ func printPlan(w io.Writer, r audit.Record) {
 			fmt.Fprintf(w, "    %s\n", o.Reason)
 		}
 	}
-	if len(p.HeldBack) > 0 {
-		fmt.Fprintf(w, "  held back (the other leg of their roll was cut): %s\n", strings.Join(p.HeldBack, ", "))
+	for _, h := range p.HeldBack {
+		fmt.Fprintf(w, "  held back %s: %s\n", h.Ref, h.Reason)
 	}
 }
 

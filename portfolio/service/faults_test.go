@@ -189,3 +189,44 @@ func hasPlanVerdict(tb testing.TB, l *audit.Log, c risk.Code) bool {
 	}
 	return false
 }
+
+// TestWorkingOrderHoldsBackItsRoot: while an order of rotor's still works in
+// RTY, the plan's RTY orders are held back (recorded with the reason) and
+// the rest of the plan goes out.
+func TestWorkingOrderHoldsBackItsRoot(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	b := w.broker(t, 1)
+	w.start(t, w.config(b, l))
+	rty, err := b.ResolveFuture(context.Background(), "RTY", rigNow, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resting := broker.OrderRequest{Ref: "rotor-0000000000000000-RTY-resting-target", Contract: rty, Side: broker.Buy, Quantity: 1,
+		Type: broker.Limit, LimitPrice: decimal.NewFromInt(100)}
+	if _, err := b.PlaceOrder(context.Background(), resting); err != nil {
+		t.Fatal(err)
+	}
+	w.publish(t, w.latest(t))
+	w.consumerSettled(t, 1)
+	plan := payload[service.PlanPayload](t, rows(t, l, audit.KindPlan)[0])
+	heldRTY := 0
+	for _, h := range plan.HeldBack {
+		if !strings.Contains(h.Ref, "-RTY-") || !strings.Contains(h.Reason, resting.Ref) {
+			t.Errorf("held back %s: %s", h.Ref, h.Reason)
+		}
+		heldRTY++
+	}
+	if heldRTY == 0 {
+		t.Fatalf("no RTY order held back while %s works: %+v", resting.Ref, plan.Plan.Orders)
+	}
+	intents := rows(t, l, audit.KindOrderIntent)
+	for _, in := range intents {
+		if in.Instrument == "RTY" {
+			t.Errorf("an RTY intent %s while RTY has a working order", in.OrderRef)
+		}
+	}
+	if len(intents) == 0 {
+		t.Fatal("the M2K leg should still go out")
+	}
+}

@@ -25,6 +25,8 @@ type Market struct {
 	// VolCloses are the daily closes of the long leg's contract (RTY's),
 	// oldest first.
 	VolCloses []float64 `json:"vol_closes"`
+	// Working are rotor's orders still working in the account.
+	Working []broker.OrderReport `json:"working"`
 }
 
 // Quote is a reference price and when it was true.
@@ -57,9 +59,9 @@ func (s *Service) readMarket(ctx context.Context, now time.Time) (Market, error)
 		m.Contracts[root] = c
 	}
 	bars := make([][]broker.Bar, len(roots))
-	errs := make([]error, len(roots)+2)
+	errs := make([]error, len(roots)+3)
 	var wg sync.WaitGroup
-	wg.Add(len(roots) + 2)
+	wg.Add(len(roots) + 3)
 	go func() {
 		defer wg.Done()
 		if m.Account, errs[0] = s.cfg.Broker.Account(cctx); errs[0] != nil {
@@ -70,6 +72,19 @@ func (s *Service) readMarket(ctx context.Context, now time.Time) (Market, error)
 		defer wg.Done()
 		if m.Positions, errs[1] = s.cfg.Broker.Positions(cctx); errs[1] != nil {
 			errs[1] = fmt.Errorf("read positions: %w", errs[1])
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		open, err := s.cfg.Broker.OpenOrders(cctx)
+		if err != nil {
+			errs[len(roots)+2] = fmt.Errorf("read working orders: %w", err)
+			return
+		}
+		for _, o := range open {
+			if s.ours(o.Ref, o.Account) {
+				m.Working = append(m.Working, o)
+			}
 		}
 	}()
 	for i, root := range roots {

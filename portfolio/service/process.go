@@ -32,10 +32,8 @@ type PlanPayload struct {
 	Market  Market               `json:"market"`
 	Targets portfolio.Targets    `json:"targets"`
 	Plan    portfolio.PlanResult `json:"plan"`
-	// HeldBack are approved orders not routed because the other leg of
-	// their roll was cut or rejected: opening the new contract without
-	// closing the old one would double the position.
-	HeldBack []string `json:"held_back,omitempty"`
+	// HeldBack are approved orders that were not routed, and why.
+	HeldBack []HeldBack `json:"held_back,omitempty"`
 }
 
 // IntentPayload is the payload of an order_intent row: the order exactly as
@@ -164,15 +162,30 @@ func (s *Service) writeAhead(d Decision, streamSeq uint64) ([]audit.Entry, []int
 	return entries, intents, nil
 }
 
+// HeldBack is an approved order that was not routed.
+type HeldBack struct {
+	Ref    string `json:"ref"`
+	Reason string `json:"reason"`
+}
+
 type routedOrder struct {
 	portfolio.PlannedOrder
 	index int
 }
 
 // routable returns the plan's orders that risk approved, in plan order,
-// holding back the opening leg of a roll whose closing leg was cut or
-// rejected.
-func routable(d Decision) (routed []routedOrder, heldBack []string) {
+// holding back
+//   - every order in a root where rotor already has an order working: the
+//     plan counts positions, not working orders, so a second order would
+//     trade the same change twice; the next event plans from what filled;
+//   - the opening leg of a roll whose closing leg was cut or rejected:
+//     opening the new contract without closing the old one would double
+//     the position.
+func routable(d Decision) (routed []routedOrder, heldBack []HeldBack) {
+	working := map[string]string{}
+	for _, o := range d.Market.Working {
+		working[o.Contract.Symbol] = o.Ref
+	}
 	closeCut := map[string]bool{}
 	for i, po := range d.Plan.Orders {
 		if po.RollID != "" && po.Leg == portfolio.LegClose && d.Risk.Orders[i].Approved < po.Quantity {
@@ -183,8 +196,12 @@ func routable(d Decision) (routed []routedOrder, heldBack []string) {
 		if d.Risk.Orders[i].Approved <= 0 {
 			continue
 		}
+		if ref, ok := working[po.Root]; ok {
+			heldBack = append(heldBack, HeldBack{po.Ref, fmt.Sprintf("rotor's order %s is still working in %s", ref, po.Root)})
+			continue
+		}
 		if po.RollID != "" && po.Leg == portfolio.LegTarget && closeCut[po.RollID] {
-			heldBack = append(heldBack, po.Ref)
+			heldBack = append(heldBack, HeldBack{po.Ref, "the closing leg of its roll was cut or rejected"})
 			continue
 		}
 		routed = append(routed, routedOrder{PlannedOrder: po, index: i})
