@@ -196,13 +196,28 @@ func (f barSource) load(ctx context.Context, stderr io.Writer, log zerolog.Logge
 		end = end.Add(24*time.Hour - time.Second)
 	}
 	symbols := append([]string{cfg.Benchmark, cfg.Microcap}, cfg.Sectors...)
-	days := cfg.MinHistory() + warmup + 5
+	days := historyDays(cfg, end, warmup)
 	return marketdata.Options{}.ReadBroker(ctx, client, symbols, end, days, func(done, total int, sym string) {
 		fmt.Fprintf(stderr, "\rreading history from %s: %d/%d %-5s", f.ibAddr, done, total, sym)
 		if done == total {
 			fmt.Fprintln(stderr)
 		}
 	})
+}
+
+// historyDays is how many daily bars to ask a broker for so that the
+// first of warmup trading days before end can be evaluated: the
+// benchmark's history (MinHistory), the micro-cap's low window, and a fixed
+// resistance window reaching back to its start date, plus a few days of
+// slack for holidays the calendars disagree on.
+func historyDays(cfg signals.Config, end time.Time, warmup int) int {
+	days := max(cfg.MinHistory(), cfg.MicrocapLowWindow) + warmup
+	if cfg.Resistance.Mode == signals.ResistanceDates {
+		if from, err := time.Parse(time.DateOnly, cfg.Resistance.From); err == nil {
+			days = max(days, len(marketdata.TradingDays(from, end)))
+		}
+	}
+	return days + 5
 }
 
 // loadSigner reads the worker's nkey seed, creating one (mode 0600) on

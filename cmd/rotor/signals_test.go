@@ -10,6 +10,9 @@ import (
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
+	"github.com/rs/zerolog"
+
+	"github.com/rotor-trading/rotor/broker/ibsim"
 	"github.com/rotor-trading/rotor/signals"
 	"github.com/rotor-trading/rotor/signals/jetstream"
 	"github.com/rotor-trading/rotor/signals/marketdata"
@@ -172,5 +175,41 @@ func TestSignalsBadArguments(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("rotor %v: err = %v, want it to mention %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// TestSignalsFromBroker computes the day's event from the paper broker's
+// history over the TWS protocol: enough history is asked for the micro-cap's
+// 252-day low and the default fixed resistance window of 2021-2022.
+func TestSignalsFromBroker(t *testing.T) {
+	quietIBAPI()
+	sim := ibsim.New(ibsim.Config{Logger: zerolog.Nop()})
+	if err := sim.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	out, stderr, err := runRotor(t, context.Background(), "signals", "--ib", sim.Addr(), "--json", "--log-level", "warn")
+	if err != nil {
+		t.Fatalf("signals --ib: %v\n%s", err, stderr)
+	}
+	ev, err := signals.UnmarshalEvent([]byte(strings.TrimSpace(out)))
+	if err != nil {
+		t.Fatalf("the event: %v\n%s", err, out)
+	}
+	if ev.Microcap.Symbol != "IWC" || ev.RelativeStrength.SectorsTotal != 11 {
+		t.Fatalf("event lacks the micro-cap or sectors: %+v", ev.Microcap)
+	}
+}
+
+// TestHistoryDays covers the fixed resistance window and the micro-cap's low.
+func TestHistoryDays(t *testing.T) {
+	cfg := signals.DefaultConfig()
+	end := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	if got, min := historyDays(cfg, end, 30), len(marketdata.TradingDays(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), end)); got < min {
+		t.Fatalf("historyDays = %d, fewer than the %d trading days since the resistance window's start", got, min)
+	}
+	cfg.Resistance = signals.ResistanceConfig{Mode: signals.ResistanceRolling, RollingDays: 10, TopK: 3}
+	if got := historyDays(cfg, end, 30); got < cfg.MicrocapLowWindow+30 {
+		t.Fatalf("historyDays = %d, fewer than the micro-cap's window plus the warm-up", got)
 	}
 }
