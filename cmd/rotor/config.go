@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rotor-trading/rotor/broker"
 	"github.com/rotor-trading/rotor/portfolio"
 	"github.com/rotor-trading/rotor/portfolio/service"
 	"github.com/rotor-trading/rotor/risk"
@@ -25,65 +26,68 @@ import (
 // flags override the file and ROTOR_* environment variables override the
 // file too (flags win over both). Keys are documented in configTemplate.
 type fileConfig struct {
-	DataDir     string                 `yaml:"data_dir"`
-	Audit       string                 `yaml:"audit"`
-	Account     string                 `yaml:"account"`
-	Mode        string                 `yaml:"mode"`
-	MetricsAddr string                 `yaml:"metrics_addr"`
-	IB          ibConfig               `yaml:"ib"`
-	NATS        natsConfig             `yaml:"nats"`
-	Worker      workerConfig           `yaml:"worker"`
-	Trust       []string               `yaml:"trust"`
-	Sleeve      portfolio.SleeveConfig `yaml:"sleeve"`
-	Risk        riskConfig             `yaml:"risk"`
+	DataDir     string                 `yaml:"data_dir" json:"data_dir"`
+	Audit       string                 `yaml:"audit" json:"audit"`
+	Account     string                 `yaml:"account" json:"account"`
+	Mode        string                 `yaml:"mode" json:"mode"`
+	MetricsAddr string                 `yaml:"metrics_addr" json:"metrics_addr"`
+	IB          ibConfig               `yaml:"ib" json:"ib"`
+	NATS        natsConfig             `yaml:"nats" json:"nats"`
+	Worker      workerConfig           `yaml:"worker" json:"worker"`
+	Trust       []string               `yaml:"trust" json:"trust"`
+	Sleeve      portfolio.SleeveConfig `yaml:"sleeve" json:"sleeve"`
+	Risk        riskConfig             `yaml:"risk" json:"risk"`
+	// InitialMargin is the initial margin of one contract, by futures
+	// root, for risk's projected margin.
+	InitialMargin map[string]decimal.Decimal `yaml:"initial_margin" json:"initial_margin"`
 }
 
 type ibConfig struct {
-	Addr     string `yaml:"addr"`
-	ClientID int64  `yaml:"client_id"`
+	Addr     string `yaml:"addr" json:"addr"`
+	ClientID int64  `yaml:"client_id" json:"client_id"`
 }
 
 type natsConfig struct {
-	URL      string `yaml:"url"`
-	Creds    string `yaml:"creds"`
-	NKey     string `yaml:"nkey"`
-	CA       string `yaml:"ca"`
-	Cert     string `yaml:"cert"`
-	Key      string `yaml:"key"`
-	User     string `yaml:"user"`
-	Password string `yaml:"password"`
-	Token    string `yaml:"token"`
+	URL      string `yaml:"url" json:"url"`
+	Creds    string `yaml:"creds" json:"creds"`
+	NKey     string `yaml:"nkey" json:"nkey"`
+	CA       string `yaml:"ca" json:"ca"`
+	Cert     string `yaml:"cert" json:"cert"`
+	Key      string `yaml:"key" json:"key"`
+	User     string `yaml:"user" json:"user"`
+	Password string `yaml:"password" json:"password"`
+	Token    string `yaml:"token" json:"token"`
 }
 
 type workerConfig struct {
-	Data       string        `yaml:"data"`
-	Key        string        `yaml:"key"`
-	Delay      time.Duration `yaml:"delay"`
-	RetryEvery time.Duration `yaml:"retry_every"`
-	MaxCatchUp int           `yaml:"max_catch_up"`
+	Data       string        `yaml:"data" json:"data"`
+	Key        string        `yaml:"key" json:"key"`
+	Delay      time.Duration `yaml:"delay" json:"delay"`
+	RetryEvery time.Duration `yaml:"retry_every" json:"retry_every"`
+	MaxCatchUp int           `yaml:"max_catch_up" json:"max_catch_up"`
 }
 
 // riskConfig is risk.Limits with the file's key names.
 type riskConfig struct {
-	MaxGrossLeverage   decimal.Decimal            `yaml:"max_gross_leverage"`
-	MaxNetLeverage     decimal.Decimal            `yaml:"max_net_leverage"`
-	Instrument         instrumentLimit            `yaml:"instrument"`
-	Overrides          map[string]instrumentLimit `yaml:"instrument_overrides"`
-	MaxOrderContracts  int64                      `yaml:"max_order_contracts"`
-	MaxOrderNotional   decimal.Decimal            `yaml:"max_order_notional"`
-	MaxMarginUse       decimal.Decimal            `yaml:"max_margin_use"`
-	LimitCollar        decimal.Decimal            `yaml:"limit_collar"`
-	MaxEventAge        time.Duration              `yaml:"max_event_age"`
-	MaxPriceAge        time.Duration              `yaml:"max_price_age"`
-	MaxOrdersPerMinute int                        `yaml:"max_orders_per_minute"`
-	DailyLossFraction  decimal.Decimal            `yaml:"daily_loss_fraction"`
-	DailyLossAmount    decimal.Decimal            `yaml:"daily_loss_amount"`
-	MaxDrawdown        decimal.Decimal            `yaml:"max_drawdown"`
+	MaxGrossLeverage   decimal.Decimal            `yaml:"max_gross_leverage" json:"max_gross_leverage"`
+	MaxNetLeverage     decimal.Decimal            `yaml:"max_net_leverage" json:"max_net_leverage"`
+	Instrument         instrumentLimit            `yaml:"instrument" json:"instrument"`
+	Overrides          map[string]instrumentLimit `yaml:"instrument_overrides" json:"instrument_overrides"`
+	MaxOrderContracts  int64                      `yaml:"max_order_contracts" json:"max_order_contracts"`
+	MaxOrderNotional   decimal.Decimal            `yaml:"max_order_notional" json:"max_order_notional"`
+	MaxMarginUse       decimal.Decimal            `yaml:"max_margin_use" json:"max_margin_use"`
+	LimitCollar        decimal.Decimal            `yaml:"limit_collar" json:"limit_collar"`
+	MaxEventAge        time.Duration              `yaml:"max_event_age" json:"max_event_age"`
+	MaxPriceAge        time.Duration              `yaml:"max_price_age" json:"max_price_age"`
+	MaxOrdersPerMinute int                        `yaml:"max_orders_per_minute" json:"max_orders_per_minute"`
+	DailyLossFraction  decimal.Decimal            `yaml:"daily_loss_fraction" json:"daily_loss_fraction"`
+	DailyLossAmount    decimal.Decimal            `yaml:"daily_loss_amount" json:"daily_loss_amount"`
+	MaxDrawdown        decimal.Decimal            `yaml:"max_drawdown" json:"max_drawdown"`
 }
 
 type instrumentLimit struct {
-	MaxContracts int64           `yaml:"max_contracts"`
-	MaxNotional  decimal.Decimal `yaml:"max_notional"`
+	MaxContracts int64           `yaml:"max_contracts" json:"max_contracts"`
+	MaxNotional  decimal.Decimal `yaml:"max_notional" json:"max_notional"`
 }
 
 // defaultFileConfig is the configuration with nothing set: the same values
@@ -92,9 +96,10 @@ func defaultFileConfig() fileConfig {
 	l := risk.DefaultLimits()
 	return fileConfig{
 		DataDir: "rotor-data", Mode: "dry_run", Trust: []string{},
-		IB:     ibConfig{Addr: "127.0.0.1:7497", ClientID: 11},
-		Worker: workerConfig{Delay: 30 * time.Minute, RetryEvery: 5 * time.Minute, MaxCatchUp: 30},
-		Sleeve: portfolio.DefaultSleeve(),
+		IB:            ibConfig{Addr: "127.0.0.1:7497", ClientID: 11},
+		Worker:        workerConfig{Delay: 30 * time.Minute, RetryEvery: 5 * time.Minute, MaxCatchUp: 30},
+		Sleeve:        portfolio.DefaultSleeve(),
+		InitialMargin: service.DefaultInitialMargin(),
 		Risk: riskConfig{MaxGrossLeverage: l.MaxGrossLeverage, MaxNetLeverage: l.MaxNetLeverage,
 			Instrument:        instrumentLimit{l.Instrument.MaxContracts, l.Instrument.MaxNotional},
 			MaxOrderContracts: l.MaxOrderContracts, MaxOrderNotional: l.MaxOrderNotional, MaxMarginUse: l.MaxMarginUse,
@@ -166,6 +171,13 @@ func (c fileConfig) validate() error {
 	}
 	if err := c.Risk.limits().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("risk: %w", err))
+	}
+	for root, m := range c.InitialMargin {
+		if _, err := broker.LookupInstrument(root); err != nil {
+			errs = append(errs, fmt.Errorf("initial_margin.%s: not a futures root rotor trades (want one of %s)", root, strings.Join(broker.InstrumentRoots(), ", ")))
+		} else if !m.IsPositive() {
+			errs = append(errs, fmt.Errorf("initial_margin.%s: %s, want more than 0 (USD per contract)", root, m))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -328,7 +340,7 @@ func setKeys(path string, lookup func(string) (string, bool)) (map[string]bool, 
 // serviceBase is the portfolio service's configuration from the file: the
 // sleeve and the risk limits (the flags give the rest).
 func (g *globalFlags) serviceBase() service.Config {
-	return service.Config{Sleeve: g.cfg.Sleeve, Limits: g.cfg.Risk.limits()}
+	return service.Config{Sleeve: g.cfg.Sleeve, Limits: g.cfg.Risk.limits(), InitialMargin: g.cfg.InitialMargin}
 }
 
 // masked is c with its secrets replaced, for printing.

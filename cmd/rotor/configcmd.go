@@ -83,6 +83,23 @@ risk:                        # limits of the whole account, other strategies' po
   daily_loss_fraction: "0.03"  # today's loss / start-of-day net liquidation that trips the kill switch; 0 off
   daily_loss_amount: "0"       # the same in dollars; 0 off (one of the two must be set)
   max_drawdown: "0.1"          # fall from the high-water mark that trips the kill switch, (0, 1)
+
+initial_margin:              # USD of initial margin per contract, by futures root, for risk's projected margin
+  ES: "24200"
+  M2K: "880"
+  MES: "2420"
+  RTY: "8800"
+  XAB: "9900"
+  XAE: "11000"
+  XAF: "13200"
+  XAI: "15400"
+  XAK: "33000"
+  XAP: "8800"
+  XAR: "7700"
+  XAU: "8800"
+  XAV: "16500"
+  XAY: "24200"
+  XAZ: "11000"
 `
 
 func newConfigCmd(g *globalFlags) *cobra.Command {
