@@ -167,10 +167,23 @@ func TestKillSwitchTripsCancelsAndHoldsUntilReset(t *testing.T) {
 	if !hasPlanVerdict(t, l, risk.CodeKillSwitch) {
 		t.Fatal("an event under the tripped kill switch got no KILL_SWITCH verdict")
 	}
-	if _, err := state.ResetKillSwitch(context.Background(), l, rigAccount, "tester", "loss understood", rigNow); err != nil {
-		t.Fatal(err)
-	}
+	// The loss recovers before the operator resets. A monitor pass that
+	// read the account before the recovery trips the switch again, as it
+	// should; the operator then resets again.
 	w.sim.SetPrice("RUT", last)
+	checkFor(t, 10*time.Second, 10*cfg.MonitorEvery, func() error {
+		ks, err := state.KillSwitch(context.Background(), l, rigAccount)
+		if err != nil {
+			return err
+		}
+		if ks.Tripped {
+			if _, err := state.ResetKillSwitch(context.Background(), l, rigAccount, "tester", "loss understood", rigNow); err != nil {
+				return err
+			}
+			return fmt.Errorf("reset; checking that it holds")
+		}
+		return nil
+	})
 	w.publish(t, another(ev, 2))
 	w.consumerSettled(t, 3)
 	if hasPlanVerdict(t, l, risk.CodeKillSwitch) {
