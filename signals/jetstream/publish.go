@@ -207,6 +207,12 @@ func (p *Publisher) attempt(ctx context.Context, subject, msgID string, data []b
 	return ack, err
 }
 
+// errCodeDuplicateInProcess is JetStream's 409 "duplicate message id is in
+// process" (JSStreamDuplicateMessageConflict): two publishers, such as the
+// workers of a queue group, sent the same message id at the same moment to
+// a clustered stream.
+const errCodeDuplicateInProcess = 10158
+
 // transient says whether err means "NATS did not answer", which a retry with
 // the same message id can fix, rather than a definitive answer.
 func (p *Publisher) transient(ctx context.Context, subject string, err error) bool {
@@ -216,6 +222,12 @@ func (p *Publisher) transient(ctx context.Context, subject string, err error) bo
 		// 503 is JetStream's "temporarily unavailable" (no leader, a
 		// cluster catching up); other codes are answers. Not enabled and
 		// insufficient resources are 503 too, but need an operator.
+		if apiErr.ErrorCode == errCodeDuplicateInProcess {
+			// On a replicated stream another publisher's copy of this
+			// very message is being committed: asked again, JetStream
+			// answers Duplicate (or stores it, if that copy failed).
+			return true
+		}
 		return apiErr.Code == 503 && apiErr.ErrorCode != 10023 && apiErr.ErrorCode != 10039 && apiErr.ErrorCode != 10076
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
 		return true
