@@ -28,11 +28,13 @@ import (
 // workers' catch-up. after is called with the count of publishes so far.
 type slowPublisher struct {
 	pub   *jetstream.Publisher
+	start <-chan struct{} // closed once every worker is open
 	n     *atomic.Int64
 	after func(n int64)
 }
 
 func (p slowPublisher) Publish(ctx context.Context, subject, id string, data []byte, h map[string]string) (jetstream.PubResult, error) {
+	<-p.start
 	time.Sleep(15 * time.Millisecond)
 	res, err := p.pub.Publish(ctx, subject, id, data, h)
 	if err == nil {
@@ -118,11 +120,12 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 		})
 	}
 	var workers []*worker.Worker
+	start := make(chan struct{})
 	for i := range 2 {
 		wjs := connect(fmt.Sprintf("worker-%d", i))
 		w := worker.New(worker.Config{
 			Load:      func(context.Context) (map[string]marketdata.Series, error) { return rigSeries, nil },
-			Publisher: slowPublisher{jetstream.NewPublisher(wjs, jetstream.PublisherConfig{AckWait: 500 * time.Millisecond}), &published, killLeader},
+			Publisher: slowPublisher{jetstream.NewPublisher(wjs, jetstream.PublisherConfig{AckWait: 500 * time.Millisecond}), start, &published, killLeader},
 			Last:      worker.LastFromStream(wjs, ""), Signer: signer, MaxCatchUp: catchUp,
 			Now: clock, After: worker.NewManualClock(rigNow).After,
 		})
@@ -132,6 +135,7 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 		defer w.Close()
 		workers = append(workers, w)
 	}
+	close(start) // both workers publish their catch-up at once, as a queue group
 	lastDay := marketdata.TradingDays(rigAsOf, rigAsOf)[0].Format(time.DateOnly)
 	checkFor(t, 60*time.Second, 20*time.Millisecond, func() error {
 		for i, w := range workers {
@@ -142,6 +146,9 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 		handled := len(rows(t, l, audit.KindSignalReceived)) + len(rows(t, l, audit.KindSignalRejected))
 		if handled < catchUp {
 			return fmt.Errorf("%d of %d events handled", handled, catchUp)
+		}
+		if open, err := l.IntentsWithoutFinalState(ctx); err != nil || len(open) > 0 {
+			return fmt.Errorf("%d orders not final yet (%v)", len(open), err)
 		}
 		return nil
 	})
