@@ -20,6 +20,7 @@ import (
 	"github.com/rotor-trading/rotor/portfolio"
 	"github.com/rotor-trading/rotor/portfolio/service"
 	"github.com/rotor-trading/rotor/risk"
+	"github.com/rotor-trading/rotor/signals/worker"
 )
 
 // fileConfig is rotor's configuration file (YAML). Every key is optional;
@@ -97,7 +98,7 @@ func defaultFileConfig() fileConfig {
 	return fileConfig{
 		DataDir: "rotor-data", Mode: "dry_run", Trust: []string{},
 		IB:            ibConfig{Addr: "127.0.0.1:7497", ClientID: 11},
-		Worker:        workerConfig{Delay: 30 * time.Minute, RetryEvery: 5 * time.Minute, MaxCatchUp: 30},
+		Worker:        workerConfig{Delay: worker.DefaultDelay, RetryEvery: worker.DefaultRetryEvery, MaxCatchUp: worker.DefaultMaxCatchUp},
 		Sleeve:        portfolio.DefaultSleeve(),
 		InitialMargin: service.DefaultInitialMargin(),
 		Risk: riskConfig{MaxGrossLeverage: l.MaxGrossLeverage, MaxNetLeverage: l.MaxNetLeverage,
@@ -264,11 +265,35 @@ var flagKeys = map[string]string{
 	"delay": "worker.delay", "retry-every": "worker.retry_every", "max-catch-up": "worker.max_catch_up", "trust": "trust",
 }
 
-// serviceFlagKeys are mapped only in the commands that talk to TWS as the
-// portfolio service does.
-var serviceFlagKeys = map[string]string{"ib": "ib.addr", "client-id": "ib.client_id"}
+// commandFlagKeys are mapped only in the commands named: --ib is TWS for
+// the commands that talk to it as the portfolio service does, and
+// ib.client_id is the service's own client id (plan connects beside a
+// running service with another one).
+var commandFlagKeys = map[string]map[string]string{
+	"portfolio": {"ib": "ib.addr", "client-id": "ib.client_id"},
+	"up":        {"ib": "ib.addr", "client-id": "ib.client_id"},
+	"plan":      {"ib": "ib.addr"},
+}
 
-var serviceCommands = map[string]bool{"portfolio": true, "plan": true, "up": true}
+// unconfigured are the commands the file does not reach: the demo runs on
+// its own embedded defaults, and the paper broker's flags describe the
+// simulated account, not rotor's.
+var unconfigured = map[string]bool{"demo": true, "ibsim": true}
+
+// flagKey returns the configuration key of a command's flag.
+func flagKey(command, flag string) (string, bool) {
+	if unconfigured[command] {
+		return "", false
+	}
+	if key, ok := commandFlagKeys[command][flag]; ok {
+		return key, true
+	}
+	if flag == "ib" || flag == "client-id" {
+		return "", false // a history source, or another client's id
+	}
+	key, ok := flagKeys[flag]
+	return key, ok
+}
 
 // applyToFlags gives every flag of cmd that the user did not set the value
 // of its key in c, when the file or the environment set it (a flag's own
@@ -277,11 +302,8 @@ func (c *fileConfig) applyToFlags(cmd *cobra.Command, set map[string]bool) ([]st
 	var applied []string
 	var errs []error
 	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
-		key, ok := flagKeys[fl.Name]
-		if !ok && serviceCommands[cmd.Name()] {
-			key, ok = serviceFlagKeys[fl.Name]
-		}
-		if !ok || fl.Changed || !set[key] || cmd.Name() == "demo" {
+		key, ok := flagKey(cmd.Name(), fl.Name)
+		if !ok || fl.Changed || !set[key] {
 			return
 		}
 		v := c.field(key)

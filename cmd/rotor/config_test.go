@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func writeFile(t *testing.T, name, text string) string {
@@ -148,5 +152,47 @@ func TestConfigInit(t *testing.T) {
 	var c fileConfig
 	if err := json.Unmarshal([]byte(out), &c); err != nil || c.IB.Addr != "127.0.0.1:7497" {
 		t.Fatalf("config check --json: %v\n%s", err, out)
+	}
+}
+
+// TestConfigDefaultsAreTheFlagDefaults: a key left at its default in the
+// file must mean what the flag's own default means, in every command that
+// maps it.
+func TestConfigDefaultsAreTheFlagDefaults(t *testing.T) {
+	def := defaultFileConfig()
+	root := newRootCmd(&bytes.Buffer{}, &bytes.Buffer{})
+	checked := 0
+	var all []*cobra.Command
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			all = append(all, sub)
+			walk(sub)
+		}
+	}
+	walk(root)
+	for _, cmd := range all {
+		cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+			key, ok := flagKey(cmd.Name(), fl.Name)
+			if !ok {
+				return
+			}
+			var want string
+			switch v := def.field(key).Interface().(type) {
+			case []string:
+				want = "[" + strings.Join(v, ",") + "]"
+			case time.Duration:
+				want = v.String()
+			default:
+				want = fmt.Sprint(v)
+			}
+			if fl.DefValue != want {
+				t.Errorf("rotor %s --%s defaults to %q, the configuration's %s to %q", cmd.Name(), fl.Name, fl.DefValue, key, want)
+			}
+			checked++
+		})
+	}
+	if checked < 20 {
+		t.Fatalf("only %d flags checked", checked)
 	}
 }

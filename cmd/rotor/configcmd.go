@@ -43,8 +43,8 @@ worker:                      # the signal worker
   data: ""                   # directory of daily-bar CSV files; "" reads history from TWS
   key: ""                    # nkey seed file it signs with; "" means <data_dir>/signer.nk
   delay: 30m0s               # how long after the 16:00 New York close a day is computed
-  retry_every: 5m0s          # pause before retrying a day whose bars are late or bad
-  max_catch_up: 30           # trading days published on a cold start (warms up the regime)
+  retry_every: 15m0s         # pause before retrying a day whose bars are late or bad
+  max_catch_up: 260          # trading days published on a cold start (warms up the regime)
 
 trust: []                    # public nkeys (U...) of signal workers whose events the service accepts
 
