@@ -37,6 +37,10 @@ const (
 	// MaxDelay bounds Delay: a day must be computed before the next one
 	// opens.
 	MaxDelay = 12 * time.Hour
+	// DefaultResumeWait is how long Open keeps asking an unreachable
+	// JetStream for the resume point (a cluster electing a leader, a
+	// server restarting) before it gives up.
+	DefaultResumeWait = 30 * time.Second
 )
 
 // Subject suffixes under the publisher's prefix (rotor.signals.).
@@ -95,6 +99,10 @@ type Config struct {
 	// RetryEvery is the pause before retrying a failed run; default
 	// DefaultRetryEvery. A retry never waits past the next day's run.
 	RetryEvery time.Duration
+	// ResumeWait bounds how long Open retries reading the resume point
+	// while JetStream does not answer (wall-clock time, not Now); default
+	// DefaultResumeWait.
+	ResumeWait time.Duration
 	// MaxCatchUp is how many trading days, up to the latest due one, a cold
 	// start publishes; default DefaultMaxCatchUp. A worker that resumes
 	// from a published event always replays every missed day, however
@@ -134,6 +142,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxCatchUp == 0 {
 		c.MaxCatchUp = DefaultMaxCatchUp
+	}
+	if c.ResumeWait == 0 {
+		c.ResumeWait = DefaultResumeWait
 	}
 	var errs []error
 	if c.Load == nil {

@@ -142,7 +142,7 @@ func (w *Worker) Status() Status {
 
 // resume sets the chain's starting point from the newest published event.
 func (w *Worker) resume(ctx context.Context) error {
-	data, err := w.cfg.Last(ctx)
+	data, err := w.last(ctx)
 	if errors.Is(err, jetstream.ErrNotFound) {
 		w.log.Info().Int("max_catch_up", w.cfg.MaxCatchUp).Msg("no event published yet: cold start")
 		return nil
@@ -168,6 +168,27 @@ func (w *Worker) resume(ctx context.Context) error {
 	}
 	l.Str("as_of", ev.AsOf).Str("id", ev.ID).Str("regime", string(ev.Regime)).Msg("resuming after the last published event")
 	return nil
+}
+
+// last reads the resume point, retrying for up to ResumeWait while
+// JetStream does not answer: a worker started while its cluster elects a
+// leader waits for the election rather than failing.
+func (w *Worker) last(ctx context.Context) ([]byte, error) {
+	deadline := time.Now().Add(w.cfg.ResumeWait)
+	pause := 50 * time.Millisecond
+	for {
+		data, err := w.cfg.Last(ctx)
+		if !errors.Is(err, jetstream.ErrUnreachable) || !time.Now().Add(pause).Before(deadline) {
+			return data, err
+		}
+		w.log.Warn().Err(err).Dur("retry_in", pause).Msg("reading the last published event; JetStream did not answer")
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 2*time.Second)
+	}
 }
 
 // loop runs, then sleeps until the next run, until ctx ends.

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -394,5 +395,35 @@ func TestOpenRefusesWhatItCannotTrust(t *testing.T) {
 	}
 	if err := worker.New(r.config(3)).Open(context.Background()); !errors.Is(err, worker.ErrBadResumePoint) {
 		t.Fatalf("Open on a stream whose last event is junk: %v, want ErrBadResumePoint", err)
+	}
+}
+
+// TestOpenWaitsForJetStream: a worker started while JetStream does not
+// answer (a cluster electing a leader) keeps asking for the resume point
+// for ResumeWait, then starts; past ResumeWait it fails, naming the cause.
+func TestOpenWaitsForJetStream(t *testing.T) {
+	r := newRig(t, ny(t, "2026-11-24 17:00"))
+	unreachable := fmt.Errorf("look up stream: %w", jetstream.ErrUnreachable)
+	calls := 0
+	cfg := r.config(3)
+	last := cfg.Last
+	cfg.Last = func(ctx context.Context) ([]byte, error) {
+		calls++
+		if calls <= 2 {
+			return nil, unreachable
+		}
+		return last(ctx)
+	}
+	cfg.ResumeWait = 5 * time.Second
+	open(t, cfg)
+	if calls != 3 {
+		t.Fatalf("Last was asked %d times, want 3 (two unanswered, then the answer)", calls)
+	}
+	cfg.Last = func(context.Context) ([]byte, error) { return nil, unreachable }
+	cfg.ResumeWait = 300 * time.Millisecond
+	start := time.Now()
+	err := worker.New(cfg).Open(context.Background())
+	if !errors.Is(err, jetstream.ErrUnreachable) || time.Since(start) > 5*time.Second {
+		t.Fatalf("Open with JetStream never answering: %v after %v", err, time.Since(start))
 	}
 }
