@@ -144,8 +144,6 @@ func TestVerify_DeletedAndRenumbered(t *testing.T) {
 	wantChainError(t, err, 5, audit.ProblemReordered, "row 5 holds the content that belongs at row 6")
 }
 
-const contentCols = "time, kind, event_id, plan_id, order_ref, broker_order_id, perm_id, instrument, account, payload, prev_hash, hash"
-
 // swapRows exchanges every column but seq between rows a and b.
 func swapRows(t *testing.T, db *sql.DB, a, b int64) {
 	t.Helper()

@@ -56,7 +56,6 @@ type IntentPayload struct {
 
 // intent is an order about to be routed, with the row that promised it.
 type intent struct {
-	seq     int64
 	at      time.Time
 	eventID string
 	planID  string
@@ -95,12 +94,8 @@ func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint6
 	if err != nil {
 		return err
 	}
-	recs, err := s.cfg.Log.AppendBatch(ctx, entries)
-	if err != nil {
+	if _, err := s.cfg.Log.AppendBatch(ctx, entries); err != nil {
 		return fmt.Errorf("write the decision ahead of routing: %w", err)
-	}
-	for i := range intents {
-		intents[i].seq = recs[len(recs)-len(intents)+i].Seq
 	}
 	s.cfg.Step(StepRecorded)
 	s.cfg.Metrics.order("intent", len(intents))

@@ -181,5 +181,5 @@ func intentFrom(r audit.Record) (intent, error) {
 	if err := json.Unmarshal(r.Payload, &p); err != nil {
 		return intent{}, fmt.Errorf("audit row %d: order_intent payload: %w", r.Seq, err)
 	}
-	return intent{seq: r.Seq, at: p.At, eventID: r.EventID, planID: r.PlanID, root: p.Root, req: p.Request}, nil
+	return intent{at: p.At, eventID: r.EventID, planID: r.PlanID, root: p.Root, req: p.Request}, nil
 }
