@@ -158,6 +158,10 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 	}
 	received, rejected := rows(t, l, audit.KindSignalReceived), rows(t, l, audit.KindSignalRejected)
 	if len(received) != 1 || len(rejected) != catchUp-1 {
+		for _, r := range rejected {
+			p := payload[service.RejectionPayload](t, r)
+			t.Logf("rejected %s: %s %s", p.ClaimedID, p.Reason, p.Detail)
+		}
 		t.Fatalf("%d received and %d rejected, want 1 and %d (each day once)", len(received), len(rejected), catchUp-1)
 	}
 	for _, r := range rejected {

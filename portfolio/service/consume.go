@@ -70,6 +70,12 @@ func (s *Service) handle(ctx context.Context, msg natsjs.Msg) {
 	at := s.log.With().Uint64("stream_seq", meta.Sequence.Stream).Uint64("delivered", meta.NumDelivered).Logger()
 	ev, err := admit.Admit(msg.Data(), s.cfg.Admit, s.cfg.Now())
 	if err != nil {
+		if s.rejectedBefore(meta) {
+			// Its rejection is on disk; the termination was lost (a
+			// node died, the service restarted). Terminate it again.
+			_ = msg.Term()
+			return
+		}
 		if rerr := s.recordRejection(ctx, msg, meta, err); rerr != nil {
 			at.Error().Err(rerr).Msg("could not record a rejected event; leaving it for redelivery")
 			_ = msg.NakWithDelay(s.cfg.RetryDelay)
@@ -141,6 +147,7 @@ type RejectionPayload struct {
 	Reason    admit.Reason `json:"reason"`
 	Detail    string       `json:"detail"`
 	Subject   string       `json:"subject"`
+	Stream    string       `json:"stream"`
 	StreamSeq uint64       `json:"stream_seq"`
 	Delivered uint64       `json:"delivered"`
 	Size      int          `json:"size"`
@@ -153,7 +160,7 @@ type RejectionPayload struct {
 const excerptBytes = 512
 
 func (s *Service) recordRejection(ctx context.Context, msg natsjs.Msg, meta *natsjs.MsgMetadata, err error) error {
-	p := RejectionPayload{Reason: admit.ReasonMalformed, Detail: err.Error(), Subject: msg.Subject(),
+	p := RejectionPayload{Reason: admit.ReasonMalformed, Detail: err.Error(), Subject: msg.Subject(), Stream: meta.Stream,
 		StreamSeq: meta.Sequence.Stream, Delivered: meta.NumDelivered, Size: len(msg.Data())}
 	var ae *admit.Error
 	if errors.As(err, &ae) {
@@ -174,6 +181,22 @@ func (s *Service) recordRejection(ctx context.Context, msg natsjs.Msg, meta *nat
 	if json.Unmarshal(msg.Data(), &claimed) == nil && len(claimed.ID) <= 64 && utf8.ValidString(claimed.ID) {
 		p.ClaimedID = claimed.ID
 	}
-	_, err = s.cfg.Log.Append(ctx, audit.Entry{Kind: audit.KindSignalRejected, Account: s.cfg.Account, Payload: p})
-	return err
+	if _, err = s.cfg.Log.Append(ctx, audit.Entry{Kind: audit.KindSignalRejected, Account: s.cfg.Account, Payload: p}); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.rejected[rejectionKey(p.Stream, p.StreamSeq)] = true
+	s.mu.Unlock()
+	return nil
 }
+
+// rejectedBefore reports whether the message's rejection is already
+// recorded: a rejected message has no event id to recognise it by, so it is
+// known by its place in the stream.
+func (s *Service) rejectedBefore(meta *natsjs.MsgMetadata) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rejected[rejectionKey(meta.Stream, meta.Sequence.Stream)]
+}
+
+func rejectionKey(stream string, seq uint64) string { return fmt.Sprintf("%s/%d", stream, seq) }

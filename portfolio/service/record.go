@@ -176,19 +176,26 @@ func (s *Service) recordFill(ctx context.Context, f broker.Fill) error {
 	return nil
 }
 
-// loadRecorded reads which executions and commissions the log already holds
-// for the account, so that none is recorded twice.
+// loadRecorded reads which executions, commissions and rejected messages the
+// log already holds for the account, so that none is recorded twice.
 func (s *Service) loadRecorded(ctx context.Context) error {
-	return s.cfg.Log.Each(ctx, audit.Filter{Kinds: []string{audit.KindFill, KindCommission}}, func(r audit.Record) error {
+	kinds := []string{audit.KindFill, KindCommission, audit.KindSignalRejected}
+	return s.cfg.Log.Each(ctx, audit.Filter{Kinds: kinds}, func(r audit.Record) error {
 		if r.Account != s.cfg.Account {
 			return nil
 		}
 		var p struct {
 			ExecID             string `json:"exec_id"`
 			CommissionCurrency string `json:"commission_currency"`
+			Stream             string `json:"stream"`
+			StreamSeq          uint64 `json:"stream_seq"`
 		}
 		if err := json.Unmarshal(r.Payload, &p); err != nil {
 			return fmt.Errorf("audit row %d: %s payload: %w", r.Seq, r.Kind, err)
+		}
+		if r.Kind == audit.KindSignalRejected {
+			s.rejected[rejectionKey(p.Stream, p.StreamSeq)] = true
+			return nil
 		}
 		s.fills[p.ExecID] = true
 		if r.Kind == KindCommission || p.CommissionCurrency != "" {

@@ -29,6 +29,7 @@ type Service struct {
 	fills       map[string]bool            // execution ids recorded
 	commissions map[string]bool            // execution ids whose commission is recorded
 	statuses    map[string]string          // last status recorded per ref
+	rejected    map[string]bool            // stream/seq of messages whose rejection is recorded
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -51,7 +52,7 @@ func New(cfg Config) (*Service, error) {
 	return &Service{
 		cfg: cfg, log: cfg.Logger.With().Str("component", "portfolio").Str("account", cfg.Account).Logger(),
 		contracts: make(map[string]broker.Contract), fills: make(map[string]bool),
-		commissions: make(map[string]bool), statuses: make(map[string]string),
+		commissions: make(map[string]bool), statuses: make(map[string]string), rejected: make(map[string]bool),
 		reconcile: make(chan string, 1),
 	}, nil
 }

@@ -28,7 +28,9 @@ type Cluster struct {
 
 // StartCluster starts n embedded servers (n ≥ 3 for a quorum that survives
 // one loss) named <name>-0.. with their stores under baseDir, routed to
-// each other, and waits until JetStream has a meta leader. The caller
+// each other, and waits until JetStream has a meta leader that sees every
+// node online with JetStream (so a stream replicated n times can be placed
+// at once). The caller
 // shuts them down with Shutdown.
 func StartCluster(ctx context.Context, name string, n int, baseDir string, log zerolog.Logger) (*Cluster, error) {
 	if n < 1 {
@@ -73,20 +75,22 @@ func StartCluster(ctx context.Context, name string, n int, baseDir string, log z
 		return nil, err
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for !c.hasLeader() {
+	for !c.ready() {
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			c.Shutdown()
-			return nil, fmt.Errorf("jetstream: cluster %s elected no JetStream leader in 30s", name)
+			return nil, fmt.Errorf("jetstream: cluster %s: no JetStream leader seeing all %d nodes after 30s", name, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return c, nil
 }
 
-func (c *Cluster) hasLeader() bool {
+// ready reports whether a node leads JetStream and sees every node as an
+// online JetStream peer.
+func (c *Cluster) ready() bool {
 	for _, e := range c.Nodes {
 		if e != nil && e.srv.JetStreamIsLeader() {
-			return true
+			return len(e.srv.JetStreamClusterPeers()) == len(c.Nodes)
 		}
 	}
 	return false
