@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
 	"github.com/rotor-trading/rotor/portfolio/admit"
@@ -29,7 +30,7 @@ func (s *Service) consume(ctx context.Context) error {
 		MaxDeliver:    -1, // the service gives up on a message itself (Term), after recording it
 		MaxAckPending: 1,  // one event at a time, in stream order
 	}
-	cons, err := s.cfg.JetStream.CreateOrUpdateConsumer(ctx, s.cfg.Stream, cfg)
+	cons, err := s.createConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("create the durable consumer %s on stream %s: %w", s.cfg.Durable, s.cfg.Stream, err)
 	}
@@ -54,6 +55,33 @@ func (s *Service) consume(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// consumerWait bounds how long Open keeps asking a JetStream that does not
+// answer (a cluster electing leaders, a busy machine) to create the consumer.
+const consumerWait = 30 * time.Second
+
+// createConsumer creates or updates the consumer, retrying while JetStream
+// does not answer in time; a definitive refusal is returned at once.
+func (s *Service) createConsumer(ctx context.Context, cfg natsjs.ConsumerConfig) (natsjs.Consumer, error) {
+	deadline := time.Now().Add(consumerWait)
+	pause := 50 * time.Millisecond
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		cons, err := s.cfg.JetStream.CreateOrUpdateConsumer(cctx, s.cfg.Stream, cfg)
+		cancel()
+		unanswered := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders)
+		if err == nil || !unanswered || ctx.Err() != nil || time.Now().Add(pause).After(deadline) {
+			return cons, err
+		}
+		s.log.Warn().Err(err).Dur("retry_in", pause).Msg("JetStream did not answer creating the consumer; retrying")
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 2*time.Second)
+	}
 }
 
 // handle takes one message to its end: acknowledged after its outcome is
