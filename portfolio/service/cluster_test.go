@@ -3,17 +3,9 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
-	natsjs "github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nkeys"
-	"github.com/rs/zerolog"
-
-	"github.com/rotor-trading/rotor/broker/ib"
-	"github.com/rotor-trading/rotor/broker/ibsim"
-	"github.com/rotor-trading/rotor/portfolio/admit"
 	"github.com/rotor-trading/rotor/portfolio/audit"
 	"github.com/rotor-trading/rotor/portfolio/service"
 	"github.com/rotor-trading/rotor/signals"
@@ -30,64 +22,8 @@ import (
 // the one plan the first event calls for.
 func TestClusterTwoAccountsSurviveANodeLoss(t *testing.T) {
 	ctx := context.Background()
-	cluster, err := jetstream.StartCluster(ctx, "rotor", 3, t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Shutdown()
-	connect := func(name string) natsjs.JetStream {
-		nc, err := jetstream.Connect(ctx, jetstream.ConnConfig{URL: cluster.ClientURLs(), Name: name, ReconnectWait: 20 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		js, _ := natsjs.New(nc)
-		return js
-	}
-	js := connect("admin")
-	stream, err := jetstream.EnsureStream(ctx, js, jetstream.StreamConfig{Replicas: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := nkeys.CreateUser()
-	trusted, _ := signer.PublicKey()
-	clock := func() time.Time { return rigNow }
-
-	type account struct {
-		id  string
-		sim *ibsim.Server
-		log *audit.Log
-		js  natsjs.JetStream
-	}
-	var accounts []*account
-	for i, id := range []string{"DU1000001", "DU1000002"} {
-		a := &account{id: id, js: connect("portfolio " + id)}
-		a.sim = ibsim.New(ibsim.Config{Account: id, Now: clock, Series: rigSeries, Logger: zerolog.Nop()})
-		if err := a.sim.Open(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.sim.Close() })
-		b := ib.New(ib.Config{Addr: a.sim.Addr(), ClientID: int64(1 + i), Now: clock})
-		if err := b.Open(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		if a.log, err = audit.Open(ctx, filepath.Join(t.TempDir(), id+".db"), audit.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.log.Close() })
-		s, err := service.New(service.Config{Account: id, Mode: service.Paper, Broker: b, Log: a.log, JetStream: a.js,
-			Admit: admit.Policy{Trusted: []string{trusted}}, Now: clock, AckWait: 2 * time.Second,
-			RetryDelay: 100 * time.Millisecond, MonitorEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Open(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close(5 * time.Second) })
-		accounts = append(accounts, a)
-	}
+	r := newReplicated(t)
+	accounts := []*paperAccount{r.startAccount(t, "DU1000001", 1), r.startAccount(t, "DU1000002", 2)}
 
 	// The burst: the day's event and eleven more of the same day, each
 	// published by both workers.
@@ -98,8 +34,8 @@ func TestClusterTwoAccountsSurviveANodeLoss(t *testing.T) {
 	}
 	const n = 12
 	pubs := []*jetstream.Publisher{
-		jetstream.NewPublisher(connect("worker-1"), jetstream.PublisherConfig{AckWait: 500 * time.Millisecond}),
-		jetstream.NewPublisher(connect("worker-2"), jetstream.PublisherConfig{AckWait: 500 * time.Millisecond}),
+		jetstream.NewPublisher(r.connect(t, "worker-1"), jetstream.PublisherConfig{AckWait: 500 * time.Millisecond}),
+		jetstream.NewPublisher(r.connect(t, "worker-2"), jetstream.PublisherConfig{AckWait: 500 * time.Millisecond}),
 	}
 	var killed string
 	start := time.Now()
@@ -108,17 +44,12 @@ func TestClusterTwoAccountsSurviveANodeLoss(t *testing.T) {
 		if i > 0 {
 			ev = another(first, i)
 		}
-		if err := signals.Sign(&ev, signer); err != nil {
+		if err := signals.Sign(&ev, r.signer); err != nil {
 			t.Fatal(err)
 		}
 		data, _ := signals.MarshalEvent(ev)
 		if i == n/2 {
-			info, err := stream.Info(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			killed = info.Cluster.Leader
-			cluster.Node(killed).Shutdown()
+			killed = r.killLeader(t)
 		}
 		for _, p := range pubs {
 			if _, err := p.Publish(ctx, service.DefaultSubject, ev.ID, data, nil); err != nil {
@@ -153,10 +84,7 @@ func TestClusterTwoAccountsSurviveANodeLoss(t *testing.T) {
 			t.Errorf("%s: %d events received (%d distinct), want %d once each", a.id, len(received), len(ids), n)
 		}
 		intents := rows(t, a.log, audit.KindOrderIntent)
-		byRef := map[string]int{}
-		for _, o := range a.sim.Engine().Orders() {
-			byRef[o.Ref]++
-		}
+		byRef := a.brokerRefs()
 		if len(intents) == 0 || len(byRef) != len(intents) {
 			t.Fatalf("%s: %d intents, broker refs %v", a.id, len(intents), byRef)
 		}
@@ -173,7 +101,7 @@ func TestClusterTwoAccountsSurviveANodeLoss(t *testing.T) {
 			}
 		}
 	}
-	info, err := stream.Info(ctx)
+	info, err := r.stream.Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

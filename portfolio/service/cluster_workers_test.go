@@ -3,18 +3,13 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nkeys"
-	"github.com/rs/zerolog"
 
-	"github.com/rotor-trading/rotor/broker/ib"
-	"github.com/rotor-trading/rotor/broker/ibsim"
 	"github.com/rotor-trading/rotor/portfolio/admit"
 	"github.com/rotor-trading/rotor/portfolio/audit"
 	"github.com/rotor-trading/rotor/portfolio/service"
@@ -52,54 +47,9 @@ func (p slowPublisher) Publish(ctx context.Context, subject, id string, data []b
 // the last one traded), and the broker holds exactly that plan's orders.
 func TestClusterWorkersInAQueueGroup(t *testing.T) {
 	ctx := context.Background()
-	cluster, err := jetstream.StartCluster(ctx, "rotor", 3, t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Shutdown()
-	connect := func(name string) natsjs.JetStream {
-		nc, err := jetstream.Connect(ctx, jetstream.ConnConfig{URL: cluster.ClientURLs(), Name: name, ReconnectWait: 20 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		js, _ := natsjs.New(nc)
-		return js
-	}
-	js := connect("admin")
-	stream, err := jetstream.EnsureStream(ctx, js, jetstream.StreamConfig{Replicas: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := nkeys.CreateUser()
-	trusted, _ := signer.PublicKey()
+	r := newReplicated(t)
+	a := r.startAccount(t, rigAccount, 1)
 	clock := func() time.Time { return rigNow }
-
-	sim := ibsim.New(ibsim.Config{Account: rigAccount, Now: clock, Series: rigSeries, Logger: zerolog.Nop()})
-	if err := sim.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	b := ib.New(ib.Config{Addr: sim.Addr(), ClientID: 1, Now: clock})
-	if err := b.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	l, err := audit.Open(ctx, filepath.Join(t.TempDir(), "audit.db"), audit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	s, err := service.New(service.Config{Account: rigAccount, Mode: service.Paper, Broker: b, Log: l, JetStream: connect("portfolio"),
-		Admit: admit.Policy{Trusted: []string{trusted}}, Now: clock, AckWait: 2 * time.Second,
-		RetryDelay: 100 * time.Millisecond, MonitorEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(5 * time.Second)
 
 	const catchUp = 12
 	var published atomic.Int64
@@ -109,24 +59,16 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 		if n < 4 {
 			return
 		}
-		kill.Do(func() {
-			info, err := stream.Info(ctx)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			killed = info.Cluster.Leader
-			go cluster.Node(killed).Shutdown() // not on the publishing goroutine
-		})
+		kill.Do(func() { killed = r.killLeader(t) })
 	}
 	var workers []*worker.Worker
 	start := make(chan struct{})
 	for i := range 2 {
-		wjs := connect(fmt.Sprintf("worker-%d", i))
+		wjs := r.connect(t, fmt.Sprintf("worker-%d", i))
 		w := worker.New(worker.Config{
 			Load:      func(context.Context) (map[string]marketdata.Series, error) { return rigSeries, nil },
 			Publisher: slowPublisher{jetstream.NewPublisher(wjs, jetstream.PublisherConfig{AckWait: 500 * time.Millisecond}), start, &published, killLeader},
-			Last:      worker.LastFromStream(wjs, ""), Signer: signer, MaxCatchUp: catchUp,
+			Last:      worker.LastFromStream(wjs, ""), Signer: r.signer, MaxCatchUp: catchUp,
 			Now: clock, After: worker.NewManualClock(rigNow).After,
 		})
 		if err := w.Open(ctx); err != nil {
@@ -143,11 +85,11 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 				return fmt.Errorf("worker %d is at %q (%v)", i, st.LastAsOf, st.Err)
 			}
 		}
-		handled := len(rows(t, l, audit.KindSignalReceived)) + len(rows(t, l, audit.KindSignalRejected))
+		handled := len(rows(t, a.log, audit.KindSignalReceived)) + len(rows(t, a.log, audit.KindSignalRejected))
 		if handled < catchUp {
 			return fmt.Errorf("%d of %d events handled", handled, catchUp)
 		}
-		if open, err := l.IntentsWithoutFinalState(ctx); err != nil || len(open) > 0 {
+		if open, err := a.log.IntentsWithoutFinalState(ctx); err != nil || len(open) > 0 {
 			return fmt.Errorf("%d orders not final yet (%v)", len(open), err)
 		}
 		return nil
@@ -156,7 +98,7 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 	if killed == "" {
 		t.Fatal("the leader was never killed: the workers published fewer than 4 events")
 	}
-	received, rejected := rows(t, l, audit.KindSignalReceived), rows(t, l, audit.KindSignalRejected)
+	received, rejected := rows(t, a.log, audit.KindSignalReceived), rows(t, a.log, audit.KindSignalRejected)
 	if len(received) != 1 || len(rejected) != catchUp-1 {
 		for _, r := range rejected {
 			p := payload[service.RejectionPayload](t, r)
@@ -169,18 +111,15 @@ func TestClusterWorkersInAQueueGroup(t *testing.T) {
 			t.Errorf("row %d rejected as %s (%s), want stale", r.Seq, p.Reason, p.Detail)
 		}
 	}
-	info, err := stream.Info(ctx, natsjs.WithSubjectFilter(jetstream.DefaultSubjectPrefix+worker.DailySubject))
+	info, err := r.stream.Info(ctx, natsjs.WithSubjectFilter(jetstream.DefaultSubjectPrefix+worker.DailySubject))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := info.State.Subjects[jetstream.DefaultSubjectPrefix+worker.DailySubject]; got != catchUp {
 		t.Fatalf("the daily subject holds %d events, want %d (each day once)", got, catchUp)
 	}
-	intents := rows(t, l, audit.KindOrderIntent)
-	byRef := map[string]int{}
-	for _, o := range sim.Engine().Orders() {
-		byRef[o.Ref]++
-	}
+	intents := rows(t, a.log, audit.KindOrderIntent)
+	byRef := a.brokerRefs()
 	if len(intents) == 0 || len(byRef) != len(intents) {
 		t.Fatalf("%d intents, broker refs %v", len(intents), byRef)
 	}

@@ -238,9 +238,12 @@ func payload[T any](tb testing.TB, r audit.Record) T {
 }
 
 // brokerOrdersByRef counts the paper broker's orders per reference.
-func (w *world) brokerOrdersByRef() map[string]int {
+func (w *world) brokerOrdersByRef() map[string]int { return ordersByRef(w.sim) }
+
+// ordersByRef counts a paper broker's orders per reference.
+func ordersByRef(sim *ibsim.Server) map[string]int {
 	out := map[string]int{}
-	for _, o := range w.sim.Engine().Orders() {
+	for _, o := range sim.Engine().Orders() {
 		out[o.Ref]++
 	}
 	return out
