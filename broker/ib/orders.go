@@ -189,12 +189,19 @@ func (c *Client) openOrder(r broker.OrderReport) {
 		c.mu.Unlock()
 		return
 	}
-	changed := !o.acked || (r.Status != "" && r.Status != o.report.Status)
+	// openOrder carries no fill counts: a Filled from it would be a report
+	// claiming a fill of nothing. The orderStatus that moves the order to
+	// Filled, with its counts and price, follows; that one says so.
+	status := r.Status
+	if status == broker.StatusFilled {
+		status = ""
+	}
+	changed := !o.acked || (status != "" && status != o.report.Status)
 	if r.PermID != 0 {
 		o.report.PermID = r.PermID
 	}
-	if r.Status != "" {
-		o.report.Status = r.Status
+	if status != "" {
+		o.report.Status = status
 	}
 	o.report.UpdatedAt = r.UpdatedAt
 	c.ackLocked(o, changed)

@@ -111,11 +111,6 @@ func (s *Service) recordBrokerEvents() {
 // recordStatus records an order's status when it differs from the last one
 // recorded.
 func (s *Service) recordStatus(ctx context.Context, rep broker.OrderReport) error {
-	if rep.Status == broker.StatusFilled && rep.Filled == 0 {
-		// TWS's openOrder says Filled without the counts; the orderStatus
-		// that carries them follows, and is the one worth recording.
-		return nil
-	}
 	key := fmt.Sprintf("%s/%d", rep.Status, rep.Filled)
 	s.mu.Lock()
 	same := s.statuses[rep.Ref] == key
