@@ -94,7 +94,9 @@ func (s *Service) recordBrokerEvents() {
 			s.cfg.Metrics.connectivity(e.State)
 			_, err = s.cfg.Log.Append(ctx, audit.Entry{Kind: audit.KindBrokerEvent, Account: s.cfg.Account,
 				Payload: ConnectivityPayload{State: e.State, Reason: e.Reason}})
-			if e.State != broker.Disconnected {
+			// Connected is the adapter's first session, which Open has
+			// reconciled already; Restored and DataLost follow a loss.
+			if e.State == broker.Restored || e.State == broker.DataLost {
 				s.requestReconcile(string(e.State))
 			}
 		case broker.ErrorEvent:
