@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nkeys"
@@ -66,11 +65,7 @@ func (f *serviceFlags) trusted() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no trusted signal worker: pass --trust U... (the worker logs its public key), or run the worker with the same --data-dir (%s: %w)", path, err)
 	}
-	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(seed))))
-	if err != nil {
-		return nil, fmt.Errorf("%s does not hold an nkey seed: %w", path, err)
-	}
-	pub, err := kp.PublicKey()
+	_, pub, err := parseSigner(path, seed)
 	if err != nil {
 		return nil, err
 	}

@@ -245,6 +245,11 @@ func loadSigner(keyFile, dataDir string, log zerolog.Logger) (nkeys.KeyPair, str
 	} else if err != nil {
 		return nil, "", fmt.Errorf("--key %s: %w", path, err)
 	}
+	return parseSigner(path, seed)
+}
+
+// parseSigner reads a worker's user nkey seed (the contents of path).
+func parseSigner(path string, seed []byte) (nkeys.KeyPair, string, error) {
 	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(seed))))
 	if err != nil {
 		return nil, "", fmt.Errorf("%s does not hold an nkey seed: %w", path, err)
