@@ -137,21 +137,25 @@ func UnmarshalEvent(data []byte) (Event, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return Event{}, errors.New("signals: decode event: data after the event object")
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, data); err != nil {
-		return Event{}, fmt.Errorf("signals: decode event: %w", err)
-	}
 	again, err := marshalCanonical(ev)
 	if err != nil {
 		return Event{}, err
 	}
-	if !bytes.Equal(compact.Bytes(), again) {
-		i := 0
-		for i < len(again) && i < compact.Len() && again[i] == compact.Bytes()[i] {
-			i++
+	// Compacting is needed only when the data is not canonical as sent
+	// (the common case is that it is).
+	if !bytes.Equal(data, again) {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, data); err != nil {
+			return Event{}, fmt.Errorf("signals: decode event: %w", err)
 		}
-		lo := max(i-40, 0)
-		return Event{}, fmt.Errorf("%w: differs at byte %d, after %q", ErrNotCanonical, i, again[lo:i])
+		if !bytes.Equal(compact.Bytes(), again) {
+			i := 0
+			for i < len(again) && i < compact.Len() && again[i] == compact.Bytes()[i] {
+				i++
+			}
+			lo := max(i-40, 0)
+			return Event{}, fmt.Errorf("%w: differs at byte %d, after %q", ErrNotCanonical, i, again[lo:i])
+		}
 	}
 	if err := ev.Validate(); err != nil {
 		return Event{}, err

@@ -98,9 +98,8 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// checkJSON rejects what is not one JSON object in UTF-8, before the
-// strict decoder sees it, so that a broken message is told apart from a
-// well-formed one of the wrong shape.
+// checkJSON rejects what is not one JSON object in UTF-8, so that a broken
+// message is told apart from a well-formed one of the wrong shape.
 func checkJSON(data []byte) *Error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return reject(ReasonMalformed, nil, "the message is empty")
