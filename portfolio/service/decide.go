@@ -7,6 +7,7 @@ import (
 
 	"github.com/rotor-trading/rotor/portfolio"
 	"github.com/rotor-trading/rotor/portfolio/admit"
+	"github.com/rotor-trading/rotor/portfolio/audit"
 	"github.com/rotor-trading/rotor/portfolio/state"
 	"github.com/rotor-trading/rotor/risk"
 	"github.com/rotor-trading/rotor/signals"
@@ -27,12 +28,26 @@ type Decision struct {
 	KillSwitch risk.KillSwitch      `json:"kill_switch"`
 	Marks      state.Marks          `json:"marks"`
 	Blocked    map[string]string    `json:"blocked,omitempty"`
+	// marksRow records Marks when the decision moved them; it is written
+	// with the decision (see marksRows).
+	marksRow *audit.Entry
+}
+
+// marksRows are the rows to write with the decision for its marks: none
+// when they did not move.
+func (d Decision) marksRows() []audit.Entry {
+	if d.marksRow == nil {
+		return nil
+	}
+	return []audit.Entry{*d.marksRow}
 }
 
 // Decide makes the decision for ev against the account as the broker shows
 // it now: the same code path for paper trading, the dry-run service and
 // `rotor plan`. It reads the broker and the audit log's state (kill switch,
-// marks, blocked roots) and records the day's marks; it routes nothing.
+// marks, blocked roots); it writes nothing and routes nothing. The marks it
+// moved (a new trade date, a new high-water mark) are recorded with the
+// decision, in the same commit.
 func (s *Service) Decide(ctx context.Context, ev signals.Event) (Decision, error) {
 	now := s.cfg.Now()
 	d := Decision{Event: ev, EventID: ev.ID, Account: s.cfg.Account, At: now}
@@ -45,8 +60,8 @@ func (s *Service) Decide(ctx context.Context, ev signals.Event) (Decision, error
 	if d.KillSwitch, err = state.KillSwitch(ctx, log, acct); err != nil {
 		return d, fmt.Errorf("read the kill switch: %w", err)
 	}
-	if d.Marks, err = state.UpdateMarks(ctx, log, acct, m.Account.NetLiquidation, state.TradeDate(now)); err != nil {
-		return d, fmt.Errorf("record the day's marks: %w", err)
+	if d.Marks, d.marksRow, err = state.NextMarks(ctx, log, acct, m.Account.NetLiquidation, state.TradeDate(now)); err != nil {
+		return d, fmt.Errorf("bring the day's marks up to date: %w", err)
 	}
 	if d.Blocked, err = state.Blocked(ctx, log, acct); err != nil {
 		return d, fmt.Errorf("read blocked instruments: %w", err)

@@ -27,12 +27,12 @@ func (s *Service) Preview(ctx context.Context, ev signals.Event, source string) 
 	if err != nil {
 		return d, audit.Record{}, err
 	}
-	rec, err := s.cfg.Log.Append(ctx, audit.Entry{Kind: audit.KindPreview, EventID: ev.ID, PlanID: d.Plan.PlanID,
-		Account: s.cfg.Account, Payload: PreviewPayload{Source: source, Decision: d}})
+	recs, err := s.cfg.Log.AppendBatch(ctx, append(d.marksRows(), audit.Entry{Kind: audit.KindPreview, EventID: ev.ID,
+		PlanID: d.Plan.PlanID, Account: s.cfg.Account, Payload: PreviewPayload{Source: source, Decision: d}}))
 	if err != nil {
-		return d, rec, fmt.Errorf("record the preview: %w", err)
+		return d, audit.Record{}, fmt.Errorf("record the preview: %w", err)
 	}
-	return d, rec, nil
+	return d, recs[len(recs)-1], nil
 }
 
 // PreviewRow is one line of a preview table: an order of the plan and what

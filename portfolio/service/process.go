@@ -125,9 +125,9 @@ func (s *Service) seen(ctx context.Context, eventID string) (bool, error) {
 	return false, nil
 }
 
-// writeAhead returns the rows that record a decision (signal_received,
-// plan, risk_decision, and in paper mode an order_intent per order to route)
-// and the intents.
+// writeAhead returns the rows that record a decision (the risk_marks it
+// moved, signal_received, plan, risk_decision, and in paper mode an
+// order_intent per order to route) and the intents.
 func (s *Service) writeAhead(d Decision, streamSeq uint64) ([]audit.Entry, []intent, error) {
 	raw, err := signals.MarshalEvent(d.Event)
 	if err != nil {
@@ -135,13 +135,13 @@ func (s *Service) writeAhead(d Decision, streamSeq uint64) ([]audit.Entry, []int
 	}
 	acct, evID, planID := s.cfg.Account, d.EventID, d.Plan.PlanID
 	routed, heldBack := routable(d)
-	entries := []audit.Entry{
+	entries := append(d.marksRows(), []audit.Entry{
 		{Kind: audit.KindSignalReceived, EventID: evID, Account: acct, Payload: ReceivedPayload{
 			Mode: s.cfg.Mode, StreamSeq: streamSeq, AsOf: d.Event.AsOf, Regime: d.Event.Regime, Score: d.Event.Score, Event: raw}},
 		{Kind: audit.KindPlan, EventID: evID, PlanID: planID, Account: acct, Payload: PlanPayload{
 			Mode: s.cfg.Mode, Market: d.Market, Targets: d.Targets, Plan: d.Plan, HeldBack: heldBack}},
 		{Kind: audit.KindRiskDecision, EventID: evID, PlanID: planID, Account: acct, Payload: d.Risk},
-	}
+	}...)
 	if s.cfg.Mode != Paper {
 		return entries, nil, nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rotor-trading/rotor/portfolio/audit"
 	"github.com/rotor-trading/rotor/portfolio/service"
+	"github.com/rotor-trading/rotor/portfolio/state"
 )
 
 // TestEventToPositions runs the whole path: an event published on JetStream
@@ -27,6 +28,12 @@ func TestEventToPositions(t *testing.T) {
 	plans := rows(t, l, audit.KindPlan)
 	if len(plans) != 1 || plans[0].EventID != ev.ID {
 		t.Fatalf("plan rows: %+v", plans)
+	}
+	// The day's first marks are committed with the decision, not on their
+	// own: one commit (one fsync) before the orders go out.
+	marks, received := rows(t, l, state.KindRiskMarks), rows(t, l, audit.KindSignalReceived)
+	if len(marks) != 1 || len(received) != 1 || marks[0].Seq+1 != received[0].Seq || !marks[0].Time.Equal(received[0].Time) {
+		t.Errorf("the marks (%+v) are not written in the decision's batch (%+v)", marks, received)
 	}
 	plan := payload[service.PlanPayload](t, plans[0])
 	intents := rows(t, l, audit.KindOrderIntent)

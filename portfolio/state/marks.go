@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rotor-trading/rotor/portfolio/audit"
 	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/portfolio/audit"
 )
 
 // Marks are the account's risk marks, the numbers risk.Check measures
@@ -36,26 +37,42 @@ func LoadMarks(ctx context.Context, log *audit.Log, account string) (Marks, bool
 }
 
 // UpdateMarks brings the marks up to date with net liquidation nlv seen on
-// trade date day, and returns them. It writes a risk_marks row only when
-// they change: on the first trade date seen (both marks = nlv), on a new
-// trade date (DayStartNLV = nlv) and when nlv is above the high-water mark
-// (HighWaterMark = nlv); otherwise it returns the stored marks. A day
-// before the stored one (a clock stepping back) does not start a new day.
+// trade date day, as NextMarks decides, writes the row NextMarks returns
+// (if any) and returns the marks.
+func UpdateMarks(ctx context.Context, log *audit.Log, account string, nlv decimal.Decimal, day string) (Marks, error) {
+	m, row, err := NextMarks(ctx, log, account, nlv, day)
+	if err != nil || row == nil {
+		return m, err
+	}
+	if _, err := log.Append(ctx, *row); err != nil {
+		return Marks{}, fmt.Errorf("state: record the risk marks of %s: %w", account, err)
+	}
+	return m, nil
+}
+
+// NextMarks returns the marks brought up to date with net liquidation nlv
+// seen on trade date day, and the risk_marks row that records them when they
+// change: on the first trade date seen (both marks = nlv), on a new trade
+// date (DayStartNLV = nlv) and when nlv is above the high-water mark
+// (HighWaterMark = nlv). Otherwise the row is nil and the marks are the
+// stored ones. A day before the stored one (a clock stepping back) does not
+// start a new day. The caller appends the row, alone (UpdateMarks) or with
+// the decision that used the marks (the portfolio service's write-ahead).
 //
 // nlv must be positive: a broker reports zero before the account's values
 // have arrived, and a day started at zero would hide the day's losses.
-// Only the account's portfolio service should call it; two writers could
-// race the high-water mark.
-func UpdateMarks(ctx context.Context, log *audit.Log, account string, nlv decimal.Decimal, day string) (Marks, error) {
+// Only the account's portfolio service should write marks; two writers
+// could race the high-water mark.
+func NextMarks(ctx context.Context, log *audit.Log, account string, nlv decimal.Decimal, day string) (Marks, *audit.Entry, error) {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return Marks{}, fmt.Errorf("state: trade date %q: want YYYY-MM-DD", day)
+		return Marks{}, nil, fmt.Errorf("state: trade date %q: want YYYY-MM-DD", day)
 	}
 	if !nlv.IsPositive() {
-		return Marks{}, fmt.Errorf("state: net liquidation %s of %s is not positive; the broker has not reported the account's values yet", nlv, account)
+		return Marks{}, nil, fmt.Errorf("state: net liquidation %s of %s is not positive; the broker has not reported the account's values yet", nlv, account)
 	}
 	old, ok, err := LoadMarks(ctx, log, account)
 	if err != nil {
-		return Marks{}, err
+		return Marks{}, nil, err
 	}
 	m := old
 	switch {
@@ -68,10 +85,7 @@ func UpdateMarks(ctx context.Context, log *audit.Log, account string, nlv decima
 		m.HighWaterMark = nlv
 	}
 	if ok && m.Day == old.Day && m.DayStartNLV.Equal(old.DayStartNLV) && m.HighWaterMark.Equal(old.HighWaterMark) {
-		return old, nil
+		return old, nil, nil
 	}
-	if _, err := log.Append(ctx, audit.Entry{Kind: KindRiskMarks, Account: account, Payload: m}); err != nil {
-		return Marks{}, fmt.Errorf("state: record the risk marks of %s: %w", account, err)
-	}
-	return m, nil
+	return m, &audit.Entry{Kind: KindRiskMarks, Account: account, Payload: m}, nil
 }
