@@ -18,8 +18,9 @@ import (
 )
 
 // BenchmarkEventToOrder is the latency harness of the durable path: an
-// event published on JetStream (file store) → admitted and deduplicated
-// (received) → sized and risk-checked (decided) → intents committed,
+// event published on JetStream (file store) → delivered to the service
+// (arrived) → decoded, verified and checked (admitted) → deduplicated
+// against the audit log (received) → sized and risk-checked (decided) → intents committed,
 // fsync'd (recorded) → rotor's first order read off the paper broker's
 // socket (on_socket, the headline p50/p99/p999) → the first fill's row
 // committed (filled). Each stage's own time is reported too (stage-…), so a
@@ -45,7 +46,7 @@ func BenchmarkEventToOrder(b *testing.B) {
 	}
 	w.start(b, cfg)
 	ev := w.latest(b)
-	stages := []service.Step{service.StepReceived, service.StepDecided, service.StepRecorded, "on_socket", service.StepFilled}
+	stages := []service.Step{service.StepArrived, service.StepAdmitted, service.StepReceived, service.StepDecided, service.StepRecorded, "on_socket", service.StepFilled}
 	cum := map[service.Step][]time.Duration{}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -38,6 +38,7 @@ const (
 	DefaultRetryDelay    = 5 * time.Second
 	DefaultMaxAttempts   = 20
 	DefaultBrokerTimeout = 20 * time.Second
+	DefaultQuoteMaxAge   = 2 * time.Minute
 )
 
 // ErrConfig is wrapped by every error of Config.Validate.
@@ -87,6 +88,14 @@ type Config struct {
 	MaxAttempts int
 	// BrokerTimeout bounds each broker call.
 	BrokerTimeout time.Duration
+	// QuoteMaxAge is how old a daily-bar read kept by the quote refresher
+	// may be for a decision to use it instead of reading the bars itself
+	// (0 = DefaultQuoteMaxAge; negative: every decision reads its bars and
+	// nothing refreshes them in the background). The refresher re-reads
+	// them every QuoteMaxAge/2, or less often when the owned roots' history
+	// requests would otherwise take more than half of IB's historical-data
+	// pacing (60 requests in ten minutes).
+	QuoteMaxAge time.Duration
 
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -104,7 +113,9 @@ type Step string
 
 // The steps, in the order an event goes through them.
 const (
-	StepReceived  Step = "received"   // admitted, nothing recorded
+	StepArrived   Step = "arrived"    // JetStream delivered a message
+	StepAdmitted  Step = "admitted"   // the message is a valid, trusted, fresh event
+	StepReceived  Step = "received"   // and not handled before; nothing recorded
 	StepDecided   Step = "decided"    // targets, plan and risk decided, nothing recorded
 	StepRecorded  Step = "recorded"   // the write-ahead batch is committed
 	StepSent      Step = "sent"       // one order was placed (called per order)
@@ -174,6 +185,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BrokerTimeout == 0 {
 		c.BrokerTimeout = DefaultBrokerTimeout
+	}
+	if c.QuoteMaxAge == 0 {
+		c.QuoteMaxAge = DefaultQuoteMaxAge
 	}
 	if c.Now == nil {
 		c.Now = time.Now

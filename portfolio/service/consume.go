@@ -95,6 +95,7 @@ func (s *Service) handle(ctx context.Context, msg natsjs.Msg) {
 		return
 	}
 	s.arrived = time.Now()
+	s.cfg.Step(StepArrived)
 	at := s.log.With().Uint64("stream_seq", meta.Sequence.Stream).Uint64("delivered", meta.NumDelivered).Logger()
 	ev, err := admit.Admit(msg.Data(), s.cfg.Admit, s.cfg.Now())
 	if err != nil {
@@ -117,6 +118,7 @@ func (s *Service) handle(ctx context.Context, msg natsjs.Msg) {
 		_ = msg.Term()
 		return
 	}
+	s.cfg.Step(StepAdmitted)
 	s.cfg.Metrics.eventReceived()
 	at = at.With().Str("event_id", ev.ID).Str("as_of", ev.AsOf).Logger()
 	stop := s.inProgress(ctx, msg)

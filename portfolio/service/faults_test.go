@@ -220,6 +220,16 @@ func TestWorkingOrderHoldsBackItsRoot(t *testing.T) {
 	if _, err := b.PlaceOrder(context.Background(), resting); err != nil {
 		t.Fatal(err)
 	}
+	// The service learns of it from the broker's order events, as it would
+	// of an order placed through its client by another rotor process.
+	checkFor(t, 10*time.Second, time.Millisecond, func() error {
+		for _, r := range rows(t, l, audit.KindOrderStatus) {
+			if r.OrderRef == resting.Ref {
+				return nil
+			}
+		}
+		return fmt.Errorf("no status of %s recorded", resting.Ref)
+	})
 	w.publish(t, w.latest(t))
 	w.consumerSettled(t, 1)
 	plan := payload[service.PlanPayload](t, rows(t, l, audit.KindPlan)[0])

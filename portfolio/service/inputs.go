@@ -38,13 +38,15 @@ type Quote struct {
 }
 
 // readMarket reads the decision's inputs from the broker. The account, the
-// positions and each root's bars are independent requests and are read
-// concurrently (the adapter matches answers to requests; pacing still
-// applies). A reference price is the close of the contract's latest daily
-// bar. TWS's daily bar for the session in progress is live (its close is the
-// last trade), so a bar of now's New York calendar day is taken as true at
-// now; an older bar is true at its day's 16:00 Central close, and risk's
-// MaxPriceAge judges it.
+// positions, the working orders and each root's bars are independent and are
+// read concurrently (the adapter matches answers to requests; pacing still
+// applies). Rotor's working orders are read only when the service knows of
+// one that may be working (see working). A reference price is the close of
+// the contract's latest daily bar, recent bars coming from the quote book
+// (see quoteBook). TWS's daily bar for the session in progress is live (its
+// close is the last trade), so a bar of the read's New York calendar day is
+// taken as true when it was read; an older bar is true at its day's 16:00
+// Central close, and risk's MaxPriceAge judges it.
 func (s *Service) readMarket(ctx context.Context, now time.Time) (Market, error) {
 	var m Market
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.BrokerTimeout)
@@ -59,50 +61,37 @@ func (s *Service) readMarket(ctx context.Context, now time.Time) (Market, error)
 		m.Contracts[root] = c
 	}
 	bars := make([][]broker.Bar, len(roots))
+	readAt := make([]time.Time, len(roots))
 	errs := make([]error, len(roots)+3)
 	var wg sync.WaitGroup
-	wg.Add(len(roots) + 3)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		if m.Account, errs[0] = s.cfg.Broker.Account(cctx); errs[0] != nil {
 			errs[0] = fmt.Errorf("read the account: %w", errs[0])
 		}
-	}()
-	go func() {
-		defer wg.Done()
+	})
+	wg.Go(func() {
 		if m.Positions, errs[1] = s.cfg.Broker.Positions(cctx); errs[1] != nil {
 			errs[1] = fmt.Errorf("read positions: %w", errs[1])
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		open, err := s.cfg.Broker.OpenOrders(cctx)
-		if err != nil {
-			errs[len(roots)+2] = fmt.Errorf("read working orders: %w", err)
-			return
-		}
-		for _, o := range open {
-			if s.ours(o.Ref, o.Account) {
-				m.Working = append(m.Working, o)
+	})
+	if s.mayBeWorking() {
+		wg.Go(func() {
+			open, err := s.cfg.Broker.OpenOrders(cctx)
+			if err != nil {
+				errs[2] = fmt.Errorf("read working orders: %w", err)
+				return
 			}
-		}
-	}()
+			for _, o := range open {
+				if s.ours(o.Ref, o.Account) {
+					m.Working = append(m.Working, o)
+				}
+			}
+		})
+	}
 	for i, root := range roots {
-		go func() {
-			defer wg.Done()
-			c, n := m.Contracts[root], 1
-			if root == portfolio.LongRoot {
-				n = s.cfg.Sleeve.VolWindow + 1
-			}
-			b, err := s.cfg.Broker.DailyBars(cctx, c, now, n)
-			switch {
-			case err != nil:
-				errs[i+2] = fmt.Errorf("read %s's daily bars: %w", c.LocalSymbol, err)
-			case len(b) == 0:
-				errs[i+2] = fmt.Errorf("read %s's daily bars: the broker has none up to %s", c.LocalSymbol, now.Format(time.DateOnly))
-			}
-			bars[i] = b
-		}()
+		wg.Go(func() {
+			bars[i], readAt[i], errs[i+3] = s.bars(cctx, root, m.Contracts[root], now)
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -111,7 +100,7 @@ func (s *Service) readMarket(ctx context.Context, now time.Time) (Market, error)
 	m.Prices = make(map[string]Quote, len(roots))
 	for i, root := range roots {
 		last := bars[i][len(bars[i])-1]
-		m.Prices[root] = Quote{Price: decimal.NewFromFloat(last.Close), At: barTime(last.Date, now), Bar: last.Date.Format(time.DateOnly)}
+		m.Prices[root] = Quote{Price: decimal.NewFromFloat(last.Close), At: barTime(last.Date, readAt[i]), Bar: last.Date.Format(time.DateOnly)}
 		if root == portfolio.LongRoot {
 			for _, b := range bars[i] {
 				m.VolCloses = append(m.VolCloses, b.Close)
@@ -154,12 +143,12 @@ func mustLoad(name string) *time.Location {
 	return l
 }
 
-// barTime is when a daily bar's close was true (see readMarket).
-func barTime(day, now time.Time) time.Time {
+// barTime is when a daily bar read at readAt had its close (see readMarket).
+func barTime(day, readAt time.Time) time.Time {
 	y, mo, d := day.Date()
-	ny := now.In(newYork)
+	ny := readAt.In(newYork)
 	if ny.Year() == y && ny.Month() == mo && ny.Day() == d {
-		return now
+		return readAt
 	}
 	return time.Date(y, mo, d, 16, 0, 0, 0, chicago)
 }

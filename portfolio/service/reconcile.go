@@ -88,12 +88,15 @@ func (s *Service) comparePositions(ctx context.Context, p *ReconcilePayload) err
 	if err != nil {
 		return fmt.Errorf("read positions: %w", err)
 	}
-	working, err := s.cfg.Broker.OpenOrders(cctx)
+	open, err := s.cfg.Broker.OpenOrders(cctx)
 	if err != nil {
 		return fmt.Errorf("read open orders: %w", err)
 	}
+	if err := s.rebuildWorking(ctx, open); err != nil {
+		return err
+	}
 	inFlight := map[string]bool{}
-	for _, o := range working {
+	for _, o := range open {
 		if s.ours(o.Ref, o.Account) {
 			inFlight[o.Contract.Symbol] = true
 		}

@@ -84,6 +84,11 @@ func (s *Service) recordBrokerEvents() {
 		switch e := ev.(type) {
 		case broker.OrderEvent:
 			if s.ours(e.Report.Ref, e.Report.Account) {
+				if e.Report.Status.Final() {
+					s.noteDone(e.Report.Ref)
+				} else {
+					s.noteWorking(e.Report.Ref) // placed through this client, by this service or not
+				}
 				err = s.recordStatus(ctx, e.Report)
 			}
 		case broker.FillEvent:

@@ -62,6 +62,7 @@ func (s *Service) send(ctx context.Context, intents []intent) error {
 func (s *Service) place(ctx context.Context, in intent) (sent audit.Entry, final *audit.Entry, err error) {
 	cctx, cancel := s.brokerCtx(ctx)
 	defer cancel()
+	s.noteWorking(in.req.Ref)
 	rep, err := s.cfg.Broker.PlaceOrder(cctx, in.req)
 	s.cfg.Step(StepSent)
 	resolved := false
@@ -82,6 +83,7 @@ func (s *Service) place(ctx context.Context, in intent) (sent audit.Entry, final
 		return s.entry(audit.KindOrderSent, in, rep, SentPayload{OrderID: rep.OrderID, PermID: rep.PermID, Status: rep.Status, Resolved: resolved}), nil, nil
 	case refused(err):
 		f := s.entry(audit.KindOrderStatus, in, rep, StatusPayload{Status: "Rejected", Final: true, Reason: err.Error()})
+		s.noteDone(in.req.Ref)
 		s.log.Error().Err(err).Str("order_ref", in.req.Ref).Msg("order refused")
 		s.cfg.Metrics.order("refused", 1)
 		return audit.Entry{}, &f, nil

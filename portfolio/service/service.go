@@ -30,6 +30,8 @@ type Service struct {
 	commissions map[string]bool            // execution ids whose commission is recorded
 	statuses    map[string]string          // last status recorded per ref
 	rejected    map[string]bool            // stream/seq of messages whose rejection is recorded
+	working     working                    // rotor's orders that may be working
+	quotes      quoteBook
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -52,7 +54,7 @@ func New(cfg Config) (*Service, error) {
 	return &Service{
 		cfg: cfg, log: cfg.Logger.With().Str("component", "portfolio").Str("account", cfg.Account).Logger(),
 		contracts: make(map[string]broker.Contract), fills: make(map[string]bool),
-		commissions: make(map[string]bool), statuses: make(map[string]string), rejected: make(map[string]bool),
+		commissions: make(map[string]bool), statuses: make(map[string]string), rejected: make(map[string]bool), working: working{},
 		reconcile: make(chan string, 1),
 	}, nil
 }
@@ -61,7 +63,8 @@ func New(cfg Config) (*Service, error) {
 func (s *Service) Config() Config { return s.cfg }
 
 // Open loads what the audit log knows, reconciles with the broker, and starts
-// the service: the broker-event recorder, the reconciler, the loss monitor and
+// the service: the broker-event recorder, the reconciler, the loss monitor, the
+// quote refresher and
 // (when Config.JetStream is set) the event consumer. A failure to reconcile on
 // start is returned: the service does not trade on a book it cannot read.
 func (s *Service) Open(ctx context.Context) error {
@@ -82,6 +85,10 @@ func (s *Service) Open(ctx context.Context) error {
 	if s.cfg.MonitorEvery > 0 {
 		s.workers.Add(1)
 		go s.monitor()
+	}
+	if s.cfg.QuoteMaxAge > 0 {
+		s.workers.Add(1)
+		go s.refreshQuotes()
 	}
 	if s.cfg.JetStream != nil {
 		if err := s.consume(ctx); err != nil {
