@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -69,7 +70,17 @@ type intent struct {
 func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint64) error {
 	s.route.Lock()
 	defer s.route.Unlock()
+	// Whether the event was handled before, and the decision for it, are
+	// independent reads (Decide writes nothing), so they run at once; the
+	// decision of an event seen before is dropped.
+	var (
+		d         Decision
+		decideErr error
+		wg        sync.WaitGroup
+	)
+	wg.Go(func() { d, decideErr = s.Decide(ctx, ev) })
 	seen, err := s.seen(ctx, ev.ID)
+	wg.Wait()
 	if err != nil {
 		return err
 	}
@@ -78,9 +89,8 @@ func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint6
 		return s.resume(ctx, ev.ID)
 	}
 	s.cfg.Step(StepReceived)
-	d, err := s.Decide(ctx, ev)
-	if err != nil {
-		return err
+	if decideErr != nil {
+		return decideErr
 	}
 	s.cfg.Step(StepDecided)
 	s.cfg.Metrics.decided(s.cfg.Mode, d.Risk, d.KillSwitch.Tripped)

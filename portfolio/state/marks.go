@@ -64,15 +64,21 @@ func UpdateMarks(ctx context.Context, log *audit.Log, account string, nlv decima
 // Only the account's portfolio service should write marks; two writers
 // could race the high-water mark.
 func NextMarks(ctx context.Context, log *audit.Log, account string, nlv decimal.Decimal, day string) (Marks, *audit.Entry, error) {
+	old, ok, err := LoadMarks(ctx, log, account)
+	if err != nil {
+		return Marks{}, nil, err
+	}
+	return AdvanceMarks(old, ok, account, nlv, day)
+}
+
+// AdvanceMarks is NextMarks on marks already loaded: old, and ok = false
+// when none were ever recorded (see LoadMarks).
+func AdvanceMarks(old Marks, ok bool, account string, nlv decimal.Decimal, day string) (Marks, *audit.Entry, error) {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return Marks{}, nil, fmt.Errorf("state: trade date %q: want YYYY-MM-DD", day)
 	}
 	if !nlv.IsPositive() {
 		return Marks{}, nil, fmt.Errorf("state: net liquidation %s of %s is not positive; the broker has not reported the account's values yet", nlv, account)
-	}
-	old, ok, err := LoadMarks(ctx, log, account)
-	if err != nil {
-		return Marks{}, nil, err
 	}
 	m := old
 	switch {
