@@ -122,7 +122,7 @@ func (s *Service) handle(ctx context.Context, msg natsjs.Msg) {
 	s.cfg.Metrics.eventReceived()
 	at = at.With().Str("event_id", ev.ID).Str("as_of", ev.AsOf).Logger()
 	stop := s.inProgress(ctx, msg)
-	err = s.process(ctx, ev, meta.Sequence.Stream)
+	err = s.process(ctx, ev, msg.Data(), meta.Sequence.Stream)
 	stop()
 	if err == nil {
 		if aerr := msg.DoubleAck(ctx); aerr != nil {

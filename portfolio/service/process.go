@@ -65,9 +65,10 @@ type intent struct {
 }
 
 // process handles one admitted event: a fresh one is decided, written ahead
-// and routed; one seen before is resumed. It returns nil when the outcome is
-// on disk and the message may be acknowledged.
-func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint64) error {
+// and routed; one seen before is resumed. raw is the event as it arrived
+// (admission has checked it is ev's canonical form). It returns nil when the
+// outcome is on disk and the message may be acknowledged.
+func (s *Service) process(ctx context.Context, ev signals.Event, raw []byte, streamSeq uint64) error {
 	s.route.Lock()
 	defer s.route.Unlock()
 	// Whether the event was handled before, and the decision for it, are
@@ -100,10 +101,7 @@ func (s *Service) process(ctx context.Context, ev signals.Event, streamSeq uint6
 		}
 		s.log.Error().Str("reason", d.Risk.TripReason).Msg("kill switch tripped")
 	}
-	entries, intents, err := s.writeAhead(d, streamSeq)
-	if err != nil {
-		return err
-	}
+	entries, intents := s.writeAhead(d, raw, streamSeq)
 	if _, err := s.cfg.Log.AppendBatch(ctx, entries); err != nil {
 		return fmt.Errorf("write the decision ahead of routing: %w", err)
 	}
@@ -137,12 +135,9 @@ func (s *Service) seen(ctx context.Context, eventID string) (bool, error) {
 
 // writeAhead returns the rows that record a decision (the risk_marks it
 // moved, signal_received, plan, risk_decision, and in paper mode an
-// order_intent per order to route) and the intents.
-func (s *Service) writeAhead(d Decision, streamSeq uint64) ([]audit.Entry, []intent, error) {
-	raw, err := signals.MarshalEvent(d.Event)
-	if err != nil {
-		return nil, nil, err
-	}
+// order_intent per order to route) and the intents. raw is the event as it
+// arrived, which is its canonical form.
+func (s *Service) writeAhead(d Decision, raw []byte, streamSeq uint64) ([]audit.Entry, []intent) {
 	acct, evID, planID := s.cfg.Account, d.EventID, d.Plan.PlanID
 	routed, heldBack := routable(d)
 	entries := append(d.marksRows(), []audit.Entry{
@@ -153,7 +148,7 @@ func (s *Service) writeAhead(d Decision, streamSeq uint64) ([]audit.Entry, []int
 		{Kind: audit.KindRiskDecision, EventID: evID, PlanID: planID, Account: acct, Payload: d.Risk},
 	}...)
 	if s.cfg.Mode != Paper {
-		return entries, nil, nil
+		return entries, nil
 	}
 	var intents []intent
 	for _, po := range routed {
@@ -164,7 +159,7 @@ func (s *Service) writeAhead(d Decision, streamSeq uint64) ([]audit.Entry, []int
 				RollID: po.RollID, Proposed: po.Quantity, Current: po.Current, Target: po.Target, Price: od.Price, Notional: od.Notional, At: d.At}})
 		intents = append(intents, intent{at: d.At, eventID: evID, planID: planID, root: po.Root, req: req})
 	}
-	return entries, intents, nil
+	return entries, intents
 }
 
 // HeldBack is an approved order that was not routed.
