@@ -13,8 +13,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rotor-trading/rotor/broker"
 	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/broker"
 )
 
 // OrderLeg says what an order does to its contract.
@@ -160,6 +161,11 @@ type canonPosition struct {
 // The same event against the same account and positions gives the same
 // id, so a redelivered event gives the same order refs.
 func PlanID(eventID, account string, cfg SleeveConfig, positions []broker.Position) string {
+	return planID(eventID, account, cfg.CanonicalJSON(), positions)
+}
+
+// planID is PlanID with the config's canonical JSON worked out already.
+func planID(eventID, account string, cfgJSON []byte, positions []broker.Position) string {
 	canon := make([]canonPosition, 0, len(positions))
 	for _, p := range positions {
 		if p.Quantity == 0 {
@@ -188,7 +194,7 @@ func PlanID(eventID, account string, cfg SleeveConfig, positions []broker.Positi
 		Account   string          `json:"account"`
 		Config    json.RawMessage `json:"config"`
 		Positions []canonPosition `json:"positions"`
-	}{eventID, account, cfg.CanonicalJSON(), canon})
+	}{eventID, account, cfgJSON, canon})
 	if err != nil { // cannot happen
 		panic("portfolio: marshal plan id input: " + err.Error())
 	}
@@ -226,7 +232,8 @@ func Plan(current []broker.Position, targets Targets, asOf time.Time, cfg Sleeve
 	if err := cfg.Validate(); err != nil {
 		return PlanResult{}, err
 	}
-	if string(cfg.CanonicalJSON()) != string(targets.Config.CanonicalJSON()) {
+	canon := cfg.CanonicalJSON()
+	if string(canon) != string(targets.Config.CanonicalJSON()) {
 		return PlanResult{}, fmt.Errorf("%w: the plan's config differs from the config the targets were made with", ErrInvalidInput)
 	}
 	if asOf.IsZero() {
@@ -234,7 +241,7 @@ func Plan(current []broker.Position, targets Targets, asOf time.Time, cfg Sleeve
 	}
 	res := PlanResult{EventID: targets.EventID, Account: targets.Account, AsOf: asOf,
 		Orders: []PlannedOrder{}, Skipped: []Skip{}, Untouched: []Untouched{}}
-	res.PlanID = PlanID(targets.EventID, targets.Account, cfg, current)
+	res.PlanID = planID(targets.EventID, targets.Account, canon, current)
 
 	owned := map[string]RootTarget{}
 	for _, rt := range targets.Roots {

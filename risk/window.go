@@ -46,15 +46,15 @@ func MarketStatus(t time.Time) (Code, string) {
 	y, m, d := ct.Date()
 	clock := time.Duration(ct.Hour())*time.Hour + time.Duration(ct.Minute())*time.Minute +
 		time.Duration(ct.Second())*time.Second + time.Duration(ct.Nanosecond())
-	stamp := ct.Format("Mon 2006-01-02 15:04:05 MST")
+	stamp := func() string { return ct.Format("Mon 2006-01-02 15:04:05 MST") } // for the reasons only
 	wd := ct.Weekday()
 	switch {
 	case wd == time.Saturday,
 		wd == time.Friday && clock >= sessionClose,
 		wd == time.Sunday && clock < sessionOpen:
-		return CodeMarketClosed, fmt.Sprintf("CME equity futures are closed for the weekend at %s (Friday 16:00 to Sunday 17:00 CT)", stamp)
+		return CodeMarketClosed, fmt.Sprintf("CME equity futures are closed for the weekend at %s (Friday 16:00 to Sunday 17:00 CT)", stamp())
 	case clock >= sessionClose && clock < sessionOpen:
-		return CodeMaintenanceBreak, fmt.Sprintf("CME equity futures are in the daily maintenance break at %s (16:00 to 17:00 CT)", stamp)
+		return CodeMaintenanceBreak, fmt.Sprintf("CME equity futures are in the daily maintenance break at %s (16:00 to 17:00 CT)", stamp())
 	}
 	// From 17:00 the session trades for the next calendar day.
 	trade := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
@@ -63,7 +63,7 @@ func MarketStatus(t time.Time) (Code, string) {
 	}
 	if !marketdata.IsTradingDay(trade) {
 		return CodeHoliday, fmt.Sprintf("the session at %s trades for %s, an exchange holiday (NYSE calendar as an approximation of CME closures)",
-			stamp, trade.Format("Mon 2006-01-02"))
+			stamp(), trade.Format("Mon 2006-01-02"))
 	}
 	return CodeOK, ""
 }

@@ -34,7 +34,7 @@ func Evaluate(p Panel, cfg Config, prev *State) (Event, State, error) {
 	if !sameConfig(p.cfgJSON, cfg) {
 		return Event{}, State{}, errors.New("signals: Evaluate: the config differs from the one the panel was aligned with")
 	}
-	return p.evaluate(len(p.dates)-1, prev)
+	return p.evaluate(len(p.dates)-1, prev, true)
 }
 
 // sameConfig compares a config with the panel's canonical JSON of its own,
@@ -54,8 +54,10 @@ type used struct {
 	n     int // spans in use
 }
 
-// evaluate computes the event of day t.
-func (p *Panel) evaluate(t int, prev *State) (Event, State, error) {
+// evaluate computes the event of day t. Unless identify is set it leaves
+// out what only identifies the event: its id and the record of its inputs
+// (Inputs.Symbols and Inputs.Fingerprint), most of the cost of a day.
+func (p *Panel) evaluate(t int, prev *State, identify bool) (Event, State, error) {
 	cfg := &p.cfg
 	day, asOf := p.days[t], p.dates[t]
 	if prev != nil {
@@ -148,7 +150,42 @@ func (p *Panel) evaluate(t int, prev *State) (Event, State, error) {
 	target := Target(cur.Regime, score, rs.BeatsAll, cfg.Regime)
 	next, _ := Step(cur, target, cfg.Regime.MinDays, day)
 
-	// Inputs: what was used, and its fingerprint.
+	var symbols map[string]SymbolInputs
+	var fingerprint string
+	if identify {
+		symbols, fingerprint = p.inputs(uses)
+	}
+
+	ev := Event{
+		Schema:           Schema,
+		AsOf:             day,
+		Regime:           next.Regime,
+		PreviousRegime:   prevRegime,
+		RegimeChanged:    prev != nil && next.Regime != prev.Regime,
+		Score:            score,
+		ScoreParts:       parts,
+		Hysteresis:       Hysteresis{Target: target, Pending: next.Pending, PendingDays: next.PendingDays, MinDays: cfg.Regime.MinDays, Since: next.Since},
+		RelativeStrength: rs,
+		Microcap:         mc,
+		Resistance:       res,
+		Inputs: Inputs{Symbols: symbols, Fingerprint: fingerprint, Config: p.cfg,
+			PreviousRegime: prevRegime, PreviousState: prev},
+	}
+	if prev != nil {
+		ps := *prev // the event must not alias the caller's state
+		ev.Inputs.PreviousState = &ps
+	}
+	if identify {
+		if ev.ID, err = p.eventID(day, fingerprint, ev.Inputs.PreviousState); err != nil {
+			return Event{}, State{}, err
+		}
+	}
+	return ev, next, nil
+}
+
+// inputs is the record of the closes an event used, by symbol, and their
+// fingerprint.
+func (p *Panel) inputs(uses []used) (map[string]SymbolInputs, string) {
 	slices.SortFunc(uses, func(x, y used) int {
 		switch {
 		case x.c.symbol < y.c.symbol:
@@ -180,31 +217,7 @@ func (p *Panel) evaluate(t int, prev *State) (Event, State, error) {
 	}
 	var sum32 [sha256.Size]byte
 	fingerprint := hex.EncodeToString(h.Sum(sum32[:0]))
-
-	ev := Event{
-		Schema:           Schema,
-		AsOf:             day,
-		Regime:           next.Regime,
-		PreviousRegime:   prevRegime,
-		RegimeChanged:    prev != nil && next.Regime != prev.Regime,
-		Score:            score,
-		ScoreParts:       parts,
-		Hysteresis:       Hysteresis{Target: target, Pending: next.Pending, PendingDays: next.PendingDays, MinDays: cfg.Regime.MinDays, Since: next.Since},
-		RelativeStrength: rs,
-		Microcap:         mc,
-		Resistance:       res,
-		Inputs: Inputs{Symbols: symbols, Fingerprint: fingerprint, Config: p.cfg,
-			PreviousRegime: prevRegime, PreviousState: prev},
-	}
-	if prev != nil {
-		ps := *prev // the event must not alias the caller's state
-		ev.Inputs.PreviousState = &ps
-	}
-	ev.ID, err = p.eventID(day, fingerprint, ev.Inputs.PreviousState)
-	if err != nil {
-		return Event{}, State{}, err
-	}
-	return ev, next, nil
+	return symbols, fingerprint
 }
 
 // eventID hashes what determines an event: schema, day, data, config and

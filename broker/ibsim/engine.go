@@ -6,9 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/rotor-trading/rotor/broker"
 	"github.com/rotor-trading/rotor/signals/marketdata"
-	"github.com/shopspring/decimal"
 )
 
 // EngineConfig configures the matching and accounting engine.
@@ -328,7 +329,7 @@ func (e *Engine) fill(o *Order, qty int64, px decimal.Decimal) []Update {
 	x := Execution{
 		ExecID: fmt.Sprintf("%08x.%08x.01.01", o.PermID&0xffffffff, e.execSeq), PermID: o.PermID,
 		ClientID: o.ClientID, OrderID: o.OrderID, Account: o.Account, Listing: o.Listing,
-		Side: map[string]string{"BUY": "BOT", "SELL": "SLD"}[o.Action], Quantity: qty, Price: px,
+		Side: execSide(o.Action), Quantity: qty, Price: px,
 		CumQty: o.Filled, AvgPrice: o.AvgFillPrice, Time: now, Ref: o.Ref,
 		Commission: commissionFor(o.Listing, qty),
 	}
@@ -336,6 +337,18 @@ func (e *Engine) fill(o *Order, qty int64, px decimal.Decimal) []Update {
 	e.execs = append(e.execs, x)
 	return []Update{{Kind: UpdateExecution, Order: *o, Exec: x}, {Kind: UpdateOpenOrder, Order: *o},
 		{Kind: UpdateStatus, Order: *o}, {Kind: UpdateCommission, Order: *o, Exec: x}}
+}
+
+// execSide is how TWS reports an order's action on its executions: BOT
+// or SLD ("" for anything else, which validate refuses).
+func execSide(action string) string {
+	switch action {
+	case "BUY":
+		return "BOT"
+	case "SELL":
+		return "SLD"
+	}
+	return ""
 }
 
 // book applies a fill of delta (signed) at px to positions and cash and

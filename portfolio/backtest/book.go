@@ -53,18 +53,31 @@ type book struct {
 	trips     int
 	dayStart  decimal.Decimal // NLV after the previous day's fills
 	hwm       decimal.Decimal
+	// dayStartF and hwmF are dayStart and hwm in float64, for
+	// farFromLossLimits.
+	dayStartF, hwmF approx
 
 	// pos and base are the engine's positions and account as last read
 	// (after the last trade), and k is base's net liquidation less the
 	// positions' value then (see value).
-	pos  []broker.Position
-	base broker.Account
-	k    decimal.Decimal
+	pos []broker.Position
+	// expiries[k] is pos[k]'s expiry as YYYY-MM-DD, for the day's record.
+	expiries []string
+	base     broker.Account
+	k        decimal.Decimal
+	// kF is k as the nearest float64, and leg the sleeve as steady reads
+	// it.
+	kF      float64
+	leg     longLeg
+	limitsF lossLimits
 	// dirty says the engine's book changed during the step.
 	dirty bool
 	// exhaustive reads the engine and plans every day, for the test that
 	// the quiet-day shortcut changes nothing.
 	exhaustive bool
+	// steadyDays counts the days steady answered for (that test checks
+	// the shortcut is taken).
+	steadyDays int
 
 	days  []Day
 	fills []Fill
@@ -74,7 +87,11 @@ type book struct {
 func newBook(name, description string, cfg *Config, data map[string]marketdata.Series, sleeve portfolio.SleeveConfig, mkt *market, margin map[string]decimal.Decimal) *book {
 	b := &book{name: name, description: description, cfg: cfg, sleeve: sleeve, mkt: mkt, margin: margin,
 		roots: sleeve.OwnedRoots(), held: make(map[string]heldContract), working: make(map[string]portfolio.PlannedOrder),
-		dayStart: cfg.StartingCash, hwm: cfg.StartingCash, k: cfg.StartingCash, exhaustive: cfg.exhaustive}
+		dayStart: cfg.StartingCash, hwm: cfg.StartingCash, k: cfg.StartingCash, kF: cfg.StartingCash.InexactFloat64(),
+		dayStartF: approxOf(cfg.StartingCash), hwmF: approxOf(cfg.StartingCash),
+		leg: newLongLeg(sleeve), exhaustive: cfg.exhaustive,
+		limitsF: lossLimits{dailyLossFraction: cfg.Limits.DailyLossFraction.InexactFloat64(),
+			dailyLossAmount: cfg.Limits.DailyLossAmount.InexactFloat64(), maxDrawdown: cfg.Limits.MaxDrawdown.InexactFloat64()}}
 	b.eng = ibsim.NewEngine(ibsim.EngineConfig{Account: cfg.Account, StartingCash: cfg.StartingCash,
 		Now: func() time.Time { return b.now }, Series: data, SlippageTicks: cfg.SlippageTicks})
 	b.base = broker.Account{ID: cfg.Account, Currency: "USD", NetLiquidation: cfg.StartingCash, TotalCash: cfg.StartingCash,
@@ -82,14 +99,13 @@ func newBook(name, description string, cfg *Config, data map[string]marketdata.S
 	return b
 }
 
-// step replays trading day i, whose signal is ev: the broker's day starts
-// (resting DAY orders from earlier days expire), the book decides at
-// DecisionTime as the portfolio service does, routes what risk approves,
-// and records the day.
-func (b *book) step(i int, ev signals.Event) error {
-	day := b.mkt.days[i]
-	date := day.Format(time.DateOnly)
-	b.now = DecisionTime(day)
+// step replays trading day i, whose signal is ev (tr's events[i]): the
+// broker's day starts (resting DAY orders from earlier days expire), the
+// book decides at DecisionTime as the portfolio service does, routes what
+// risk approves, and records the day.
+func (b *book) step(i int, ev signals.Event, tr track) error {
+	date := b.mkt.dates[i]
+	b.now = b.mkt.at[i] // DecisionTime(b.mkt.days[i])
 	d := Day{Date: date, Regime: ev.Regime, Score: ev.Score, SmallCap: b.mkt.smallCap[i],
 		Commissions: decimal.Zero, Traded: decimal.Zero, Positions: []Holding{}}
 	b.dirty = b.exhaustive
@@ -99,19 +115,20 @@ func (b *book) step(i int, ev signals.Event) error {
 	if b.dirty {
 		b.refresh(i)
 	}
-	nlv, _ := b.value(i)
+	nlv, expo := b.value(i)
+	nlvF := b.valueF(i)
 	acct := b.base
 	acct.NetLiquidation, acct.UpdatedAt = nlv, b.now
 	if b.kill.Tripped && b.cfg.KillSwitchReset > 0 && i-b.trippedOn >= b.cfg.KillSwitchReset {
 		b.kill = risk.KillSwitch{}
-		b.hwm = nlv
+		b.hwm, b.hwmF = nlv, nlvF
 		b.note(date, "kill_switch_reset", fmt.Sprintf("reset %d trading day(s) after the trip, as an operator would; the high-water mark restarts at %s", b.cfg.KillSwitchReset, nlv.StringFixed(2)))
 	}
 	if nlv.GreaterThan(b.hwm) {
-		b.hwm = nlv
+		b.hwm, b.hwmF = nlv, nlvF
 	}
 	if nlv.IsPositive() {
-		if err := b.decide(i, ev, acct, &d); err != nil {
+		if err := b.decide(i, ev, tr, acct, nlvF, &d); err != nil {
 			return fmt.Errorf("backtest: %s book on %s: %w", b.name, date, err)
 		}
 	} else {
@@ -119,15 +136,16 @@ func (b *book) step(i int, ev signals.Event) error {
 	}
 	if b.dirty {
 		b.refresh(i)
+		nlv, expo = b.value(i)
+		nlvF = b.valueF(i)
 	}
-	nlv, expo := b.value(i)
 	d.NLV, d.Exposure = nlv.Round(2), expo.Round(2)
-	for _, p := range b.pos {
+	for k, p := range b.pos {
 		d.Positions = append(d.Positions, Holding{Contract: p.Contract.LocalSymbol, Root: p.Contract.Symbol,
-			Expiry: p.Contract.Expiry.Format(time.DateOnly), Quantity: p.Quantity, Mark: b.mkt.prices[p.Contract.Symbol][i]})
+			Expiry: b.expiries[k], Quantity: p.Quantity, Mark: b.mkt.prices[p.Contract.Symbol][i]})
 	}
 	d.KillSwitch = b.kill.Tripped
-	b.dayStart = nlv
+	b.dayStart, b.dayStartF = nlv, nlvF
 	b.days = append(b.days, d)
 	return nil
 }
@@ -137,9 +155,14 @@ func (b *book) step(i int, ev signals.Event) error {
 func (b *book) refresh(i int) {
 	b.base = b.account()
 	b.pos = b.positions()
+	b.expiries = make([]string, len(b.pos))
+	for k, p := range b.pos {
+		b.expiries[k] = p.Contract.Expiry.Format(time.DateOnly)
+	}
 	b.k = decimal.Zero
 	_, expo := b.value(i)
 	b.k = b.base.NetLiquidation.Sub(expo)
+	b.kF = b.k.InexactFloat64()
 }
 
 // value is net liquidation and the signed futures notional at day i's
@@ -164,42 +187,61 @@ func (b *book) value(i int) (nlv, expo decimal.Decimal) {
 // its contract to hold and every group is at its target or inside the
 // drift band, the rule Plan applies), Plan is not called and risk checks
 // an empty plan, which is all it would have had; only a kill switch trip
-// can come of it. A test holds this to the exhaustive path byte for byte.
-func (b *book) decide(i int, ev signals.Event, acct broker.Account, d *Day) error {
-	contracts, err := b.contracts()
-	if err != nil {
-		return err
+// can come of it. When steady can tell the day is quiet without sizing it,
+// NewTargets is not called either. A test holds both shortcuts to the
+// exhaustive path byte for byte.
+func (b *book) decide(i int, ev signals.Event, tr track, acct broker.Account, nlvF approx, d *Day) error {
+	var plan portfolio.PlanResult
+	var riskPrices []risk.Price
+	calm := !b.exhaustive && b.steady(i, ev, nlvF)
+	if calm {
+		b.steadyDays++
+	} else {
+		contracts, err := b.contracts()
+		if err != nil {
+			return err
+		}
+		prices := make(map[string]decimal.Decimal, len(b.roots))
+		riskPrices = make([]risk.Price, 0, len(b.roots))
+		for _, root := range b.roots {
+			p := b.mkt.prices[root][i]
+			prices[root] = p
+			riskPrices = append(riskPrices, risk.Price{Root: root, Value: p, Time: b.now})
+		}
+		if ev.ID == "" { // the track identifies the days that need it
+			if ev.ID, err = tr.id(i); err != nil {
+				return err
+			}
+		}
+		targets, err := portfolio.NewTargets(portfolio.TargetInput{
+			Event: ev, Account: b.cfg.Account, NLV: acct.NetLiquidation, Prices: prices, Contracts: contracts,
+			RealisedVolCloses: b.mkt.volCloses(i, b.sleeve.VolWindow+1), Config: b.sleeve,
+		})
+		if err != nil {
+			return fmt.Errorf("size the sleeve: %w", err)
+		}
+		calm = !b.exhaustive && quiet(b.pos, targets, b.sleeve.DriftBand)
+		if !calm {
+			if plan, err = portfolio.Plan(b.pos, targets, b.now, b.sleeve); err != nil {
+				return fmt.Errorf("plan the orders: %w", err)
+			}
+		}
 	}
-	prices := make(map[string]decimal.Decimal, len(b.roots))
-	riskPrices := make([]risk.Price, 0, len(b.roots))
-	for _, root := range b.roots {
-		p := b.mkt.prices[root][i]
-		prices[root] = p
-		riskPrices = append(riskPrices, risk.Price{Root: root, Value: p, Time: b.now})
+	if calm && (b.kill.Tripped && len(b.working) == 0 || b.farFromLossLimits(nlvF)) {
+		// An empty plan's decision can only trip the kill switch (and
+		// cancel working orders once it is tripped); neither can happen.
+		return nil
 	}
-	targets, err := portfolio.NewTargets(portfolio.TargetInput{
-		Event: ev, Account: b.cfg.Account, NLV: acct.NetLiquidation, Prices: prices, Contracts: contracts,
-		RealisedVolCloses: b.mkt.volCloses(i, b.sleeve.VolWindow+1), Config: b.sleeve,
-	})
-	if err != nil {
-		return fmt.Errorf("size the sleeve: %w", err)
-	}
+	// The event's as-of parsed when the track was built (replaySignal),
+	// so this cannot fail on a day it was not asked before.
 	evTime, err := admit.EventTime(ev, nil)
 	if err != nil {
 		return err
 	}
 	in := risk.Input{Now: b.now, Limits: b.cfg.Limits, Account: acct, InitialMargin: b.margin,
 		EventTime: evTime, KillSwitch: b.kill, DayStartNLV: b.dayStart, HighWaterMark: b.hwm}
-	var plan portfolio.PlanResult
-	if b.exhaustive || !quiet(b.pos, targets, b.sleeve.DriftBand) {
-		if plan, err = portfolio.Plan(b.pos, targets, b.now, b.sleeve); err != nil {
-			return fmt.Errorf("plan the orders: %w", err)
-		}
+	if !calm {
 		in.Positions, in.Orders, in.Prices = b.pos, plan.Requests(), riskPrices
-	} else if b.kill.Tripped && len(b.working) == 0 || b.farFromLossLimits(acct.NetLiquidation) {
-		// An empty plan's decision can only trip the kill switch (and
-		// cancel working orders once it is tripped); neither can happen.
-		return nil
 	}
 	dec := risk.Check(in)
 	date := d.Date
@@ -227,25 +269,6 @@ func (b *book) decide(i int, ev signals.Event, acct broker.Account, d *Day) erro
 		}
 	}
 	return nil
-}
-
-// farFromLossLimits reports, conservatively, that risk's loss rules
-// (DAILY_LOSS, DRAWDOWN) cannot trip the kill switch at nlv: the day's loss
-// and the drawdown are under half of each limit. Near a limit risk.Check
-// decides, as always.
-func (b *book) farFromLossLimits(nlv decimal.Decimal) bool {
-	l := b.cfg.Limits
-	loss := b.dayStart.Sub(nlv)
-	if l.DailyLossFraction.IsPositive() && loss.GreaterThan(b.dayStart.Mul(l.DailyLossFraction).Shift(-1).Mul(decimal.NewFromInt(5))) {
-		return false
-	}
-	if l.DailyLossAmount.IsPositive() && loss.GreaterThan(l.DailyLossAmount.Shift(-1).Mul(decimal.NewFromInt(5))) {
-		return false
-	}
-	if l.MaxDrawdown.IsPositive() && b.hwm.Sub(nlv).GreaterThan(b.hwm.Mul(l.MaxDrawdown).Shift(-1).Mul(decimal.NewFromInt(5))) {
-		return false
-	}
-	return true
 }
 
 // quiet reports whether Plan would return no order: every position in an

@@ -22,9 +22,12 @@
 // GSPC for ES and MES; Yahoo's "^RUT" and "^GSPC" names are accepted (see
 // Config.Data).
 //
-// Speed: the signal is evaluated once per day (its SHA-256 input
-// fingerprint is most of its cost), and on a quiet day, when the plan would
-// hold everything as it is, the books skip Plan and risk's full check (see
-// book.decide) and carry the engine's values from the last trade; a test
-// holds that shortcut to the exhaustive path byte for byte.
+// Speed: the signal is evaluated once per day without its SHA-256 input
+// fingerprint and id (signals.ReplayTrack), which are worked out only for
+// the days a book sizes; on a quiet day, when the plan would hold
+// everything as it is, the books skip Plan and risk's full check (see
+// book.decide) and carry the engine's values from the last trade; and when
+// a float64 pre-check with bounded error can tell the day is quiet without
+// sizing it (book.steady), NewTargets is skipped too. Tests hold these
+// shortcuts to the exhaustive path byte for byte.
 package backtest

@@ -24,26 +24,40 @@ import (
 // call, which makes a ten-year backtest quadratic.
 type market struct {
 	days []time.Time
-	// prices[root][i] is root's reference price on days[i].
-	prices map[string][]decimal.Decimal
+	// dates[i] is days[i] as YYYY-MM-DD, and at[i] its DecisionTime.
+	dates []string
+	at    []time.Time
+	// prices[root][i] is root's reference price on days[i], and
+	// pricesF[root][i] the nearest float64 to it (for steady).
+	prices  map[string][]decimal.Decimal
+	pricesF map[string][]float64
 	// closes are the long leg's daily closes over the whole series, on
 	// tick; last[i] is the index of the last one on or before days[i].
 	closes []float64
 	last   []int
 	// smallCap[i] is the small-cap index's close on days[i], for reports.
 	smallCap []float64
+	// vols[i] is portfolio.RealisedVol of volCloses(i, volWindow+1) and
+	// volErrs[i] its error, when cacheVol has worked them out.
+	volWindow int
+	vols      []float64
+	volErrs   []error
 }
 
 // newMarket works out the market of days for roots.
 func newMarket(data map[string]marketdata.Series, days []time.Time, roots []string) (*market, error) {
-	m := &market{days: days, prices: make(map[string][]decimal.Decimal, len(roots))}
+	m := &market{days: days, dates: make([]string, len(days)), at: make([]time.Time, len(days)),
+		prices: make(map[string][]decimal.Decimal, len(roots)), pricesF: make(map[string][]float64, len(roots))}
+	for i, d := range days {
+		m.dates[i], m.at[i] = d.Format(time.DateOnly), DecisionTime(d)
+	}
 	for _, root := range roots {
 		l, err := listingOf(root, days[0])
 		if err != nil {
 			return nil, err
 		}
 		s := data[seriesName(l.Tracks)]
-		px := make([]decimal.Decimal, len(days))
+		px, pf := make([]decimal.Decimal, len(days)), make([]float64, len(days))
 		j := -1
 		for i, d := range days {
 			for j+1 < len(s.Bars) && !s.Bars[j+1].Date.After(d) {
@@ -53,8 +67,9 @@ func newMarket(data map[string]marketdata.Series, days []time.Time, roots []stri
 				return nil, fmt.Errorf("backtest: %s (which %s tracks) has no bar on or before %s", s.Symbol, root, d.Format(time.DateOnly))
 			}
 			px[i] = onTick(s.Bars[j].Close*l.Scale, l.Tick)
+			pf[i] = px[i].InexactFloat64()
 		}
-		m.prices[root] = px
+		m.prices[root], m.pricesF[root] = px, pf
 	}
 	l, err := listingOf(portfolio.LongRoot, days[0])
 	if err != nil {
@@ -85,6 +100,27 @@ func newMarket(data map[string]marketdata.Series, days []time.Time, roots []stri
 func (m *market) volCloses(i, n int) []float64 {
 	end := m.last[i] + 1
 	return m.closes[max(0, end-n):end]
+}
+
+// cacheVol works out the long leg's realised volatility over window daily
+// returns for every day, once for all the books (and all the runs of a
+// sweep) that share the market. It must be called before the market is
+// shared between goroutines.
+func (m *market) cacheVol(window int) {
+	m.volWindow = window
+	m.vols, m.volErrs = make([]float64, len(m.days)), make([]error, len(m.days))
+	for i := range m.days {
+		m.vols[i], m.volErrs[i] = portfolio.RealisedVol(m.volCloses(i, window+1), window)
+	}
+}
+
+// realisedVol is portfolio.RealisedVol of the last window+1 long-leg closes
+// up to day i, what NewTargets measures the day's volatility with.
+func (m *market) realisedVol(i, window int) (float64, error) {
+	if m.vols != nil && window == m.volWindow {
+		return m.vols[i], m.volErrs[i]
+	}
+	return portfolio.RealisedVol(m.volCloses(i, window+1), window)
 }
 
 // listingOf is the paper broker's front listing of a futures root on day,

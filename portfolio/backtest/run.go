@@ -33,6 +33,7 @@ func Run(cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	mkt.cacheVol(cfg.Sleeve.VolWindow) // the baselines' window too
 	books, err := replay(&cfg, data, tr, mkt, true)
 	if err != nil {
 		return Result{}, err
@@ -64,7 +65,7 @@ func replay(cfg *Config, data map[string]marketdata.Series, tr track, mkt *marke
 	}
 	for i, ev := range tr.events {
 		for _, b := range books {
-			if err := b.step(i, ev); err != nil {
+			if err := b.step(i, ev, tr); err != nil {
 				return nil, err
 			}
 		}

@@ -18,10 +18,20 @@ type track struct {
 	events     []signals.Event
 	days       []time.Time
 	signalFrom string
+	// ids identifies warm's events, which come without their ids (see
+	// signals.Track): only the days a book sizes need one.
+	ids *signals.Track
 }
 
-// replaySignal replays the signal with signals.Replay (one alignment, one
-// evaluation per day, as the worker catches up) from up to warmup trading
+// id is the id signals.Replay gives events[i] (the original's when the
+// regime was re-derived, as withRegime keeps it).
+func (tr track) id(i int) (string, error) {
+	return tr.ids.ID(len(tr.warm) - len(tr.events) + i)
+}
+
+// replaySignal replays the signal with signals.ReplayTrack (one alignment,
+// one evaluation per day, as the worker catches up; the events' ids are
+// worked out for the days that need them) from up to warmup trading
 // days before from, and keeps the days from from to to. to is clamped to
 // the benchmark's last bar, so a to past the data means "to the end".
 //
@@ -55,11 +65,12 @@ func replaySignal(data map[string]marketdata.Series, cfg signals.Config, from, t
 	if earliest := earliestDay(bench, data[cfg.Microcap], cfg); fromIdx > earliest {
 		start = max(fromIdx-warmup, earliest)
 	}
-	evs, err := signals.Replay(data, cfg, bench.Bars[start].Date, to)
+	ids, err := signals.ReplayTrack(data, cfg, bench.Bars[start].Date, to)
 	if err != nil {
 		return track{}, fmt.Errorf("backtest: replay the signal: %w", err)
 	}
-	tr := track{warm: evs, signalFrom: bench.Bars[start].Date.Format(time.DateOnly)}
+	evs := ids.Events
+	tr := track{warm: evs, signalFrom: bench.Bars[start].Date.Format(time.DateOnly), ids: ids}
 	fromText := from.Format(time.DateOnly)
 	for k, ev := range evs {
 		if ev.AsOf < fromText {

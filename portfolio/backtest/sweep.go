@@ -140,6 +140,7 @@ func Sweep(base Config, grid Grid, workers int) ([]SweepRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	mkt.cacheVol(base.Sleeve.VolWindow) // a sweep does not vary it
 
 	type point struct {
 		row SweepRow
