@@ -2,8 +2,10 @@ package ib
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scmhub/ibapi"
 	"github.com/shopspring/decimal"
@@ -18,39 +20,68 @@ type summaryRow struct{ account, tag, value, currency string }
 var summaryTags = []string{"NetLiquidation", "InitMarginReq", "MaintMarginReq", "AvailableFunds",
 	"ExcessLiquidity", "BuyingPower", "TotalCashValue", "RealizedPnL", "UnrealizedPnL", "Currency"}
 
-// Account implements broker.AccountReader with reqAccountSummary rather
-// than reqAccountUpdates: it is correlated by request id, answers once and
-// ends with accountSummaryEnd (a clean request/response), and carries exactly
-// the tags named here; reqAccountUpdates is a subscription to one account
-// with no request id that streams every key TWS has.
+// within waits for cond on v (see liveView.wait) for at most d; the
+// common case, cond already true, needs no timer.
+func within(ctx context.Context, v *liveView, d time.Duration, cond func() bool) error {
+	if v.holds(cond) {
+		return v.wait(ctx, nil, cond)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	return v.wait(ctx, t.C, cond)
+}
+
+// Account implements broker.AccountReader from the session's live view (see
+// live.go): the values of the reqAccountSummary subscription the session
+// keeps open. reqAccountSummary rather than reqAccountUpdates: it is
+// correlated by request id and carries exactly the tags named here, while
+// reqAccountUpdates has no request id and streams every key TWS has.
+//
+// It waits (bounded by ctx and Config.RequestTimeout) for the first complete
+// summary of the session and, after one of our own fills, up to
+// Config.SettleTimeout for a summary update. Values older than
+// Config.AccountMaxAge are read afresh with a one-time request. UpdatedAt is
+// when the values arrived, not when Account was called.
 func (c *Client) Account(ctx context.Context) (broker.Account, error) {
 	s := c.ready()
 	if s == nil {
 		return broker.Account{}, errNotReady("account")
 	}
-	acct := c.AccountID()
-	var reqID int64
-	items, err := c.do(ctx, s, "reqAccountSummary", func(id int64, s *session) error {
-		reqID = id
-		return c.send(ctx, s, func(ec *ibapi.EClient) { ec.ReqAccountSummary(id, "All", strings.Join(summaryTags, ",")) })
-	})
-	if err != nil {
-		return broker.Account{}, fmt.Errorf("ib: account %s: %w", acct, err)
+	v := s.live.Load()
+	acct := v.account
+	if err := within(ctx, v, c.cfg.RequestTimeout, v.summaryComplete); err != nil {
+		return broker.Account{}, fmt.Errorf("ib: account %s: %w", acct, c.viewErr(err, "accountSummaryEnd"))
 	}
-	// The summary is one-shot for us; cancel the subscription TWS keeps.
-	_ = c.send(ctx, s, func(ec *ibapi.EClient) { ec.CancelAccountSummary(reqID) })
-	a := broker.Account{ID: acct, UpdatedAt: c.cfg.Now()}
+	v.mu.Lock()
+	err := v.sumErr
+	v.mu.Unlock()
+	if err != nil {
+		return broker.Account{}, fmt.Errorf("ib: account %s: summary subscription: %w", acct, err)
+	}
+	if seq := v.lastExec(); seq > 0 {
+		err := within(ctx, v, c.cfg.SettleTimeout, func() bool { return v.sumSettled >= seq })
+		switch {
+		case errors.Is(err, errNoAnswer):
+			v.giveUpSummary(seq)
+		case err != nil:
+			return broker.Account{}, fmt.Errorf("ib: account %s: %w", acct, c.viewErr(err, "accountSummaryEnd"))
+		}
+	}
+	rows, at := v.summaryRows()
+	if c.cfg.Now().Sub(at) > c.cfg.AccountMaxAge {
+		if rows, at, err = c.readSummary(ctx, s, acct); err != nil {
+			return broker.Account{}, fmt.Errorf("ib: account %s: %w", acct, err)
+		}
+	}
+	a := broker.Account{ID: acct, UpdatedAt: at}
 	fields := map[string]*decimal.Decimal{
 		"NetLiquidation": &a.NetLiquidation, "InitMarginReq": &a.InitMargin, "MaintMarginReq": &a.MaintMargin,
 		"AvailableFunds": &a.AvailableFunds, "ExcessLiquidity": &a.ExcessLiquidity, "BuyingPower": &a.BuyingPower,
 		"TotalCashValue": &a.TotalCash, "RealizedPnL": &a.RealizedPnL, "UnrealizedPnL": &a.UnrealizedPnL,
 	}
 	seen := 0
-	for _, it := range items {
-		row := it.(summaryRow)
-		if row.account != acct {
-			continue
-		}
+	netLiqCurrency := ""
+	for _, row := range rows {
 		if row.tag == "Currency" {
 			a.Currency = row.value
 			continue
@@ -65,49 +96,97 @@ func (c *Client) Account(ctx context.Context) (broker.Account, error) {
 		}
 		*p = v
 		seen++
-		if a.Currency == "" && row.tag == "NetLiquidation" {
-			a.Currency = row.currency
+		if row.tag == "NetLiquidation" {
+			netLiqCurrency = row.currency
 		}
 	}
 	if seen == 0 {
 		return broker.Account{}, fmt.Errorf("ib: account %s: TWS sent no account values for it", acct)
 	}
+	if a.Currency == "" {
+		a.Currency = netLiqCurrency
+	}
 	return a, nil
 }
 
-// Positions implements broker.AccountReader (reqPositions; one at a time,
-// since its answers carry no request id).
+// readSummary asks TWS for the account's summary once (a request of its own,
+// cancelled once answered; the live view's subscription stays) and returns
+// the account's rows and when they arrived.
+func (c *Client) readSummary(ctx context.Context, s *session, acct string) ([]summaryRow, time.Time, error) {
+	var reqID int64
+	items, err := c.do(ctx, s, "reqAccountSummary", func(id int64, s *session) error {
+		reqID = id
+		return c.send(ctx, s, func(ec *ibapi.EClient) { ec.ReqAccountSummary(id, "All", strings.Join(summaryTags, ",")) })
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	_ = c.send(ctx, s, func(ec *ibapi.EClient) { ec.CancelAccountSummary(reqID) })
+	var rows []summaryRow
+	for _, it := range items {
+		if row := it.(summaryRow); row.account == acct {
+			rows = append(rows, row)
+		}
+	}
+	return rows, c.cfg.Now(), nil
+}
+
+// Positions implements broker.AccountReader from the session's live view
+// (see live.go): the account's non-zero positions, ordered by symbol,
+// expiry and contract id.
+//
+// It waits (bounded by ctx and Config.RequestTimeout) for the session's
+// first complete snapshot. When one of our fills is not yet reflected in
+// the positions it waits up to Config.SettleTimeout for TWS's position
+// update and, failing that, resyncs: it asks for every position again on
+// the open subscription and answers from that snapshot.
 func (c *Client) Positions(ctx context.Context) ([]broker.Position, error) {
 	s := c.ready()
 	if s == nil {
 		return nil, errNotReady("positions")
 	}
+	v := s.live.Load()
+	if err := within(ctx, v, c.cfg.RequestTimeout, v.positionsComplete); err != nil {
+		return nil, fmt.Errorf("ib: positions: %w", c.viewErr(err, "positionEnd"))
+	}
+	seq := v.lastExec()
+	err := within(ctx, v, c.cfg.SettleTimeout, func() bool { return v.settled(seq) })
+	if errors.Is(err, errNoAnswer) {
+		err = c.resyncPositions(ctx, s, v, seq, c.cfg.RequestTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ib: positions: %w", c.viewErr(err, "positionEnd"))
+	}
+	return v.positionList(), nil
+}
+
+// resyncPositions sends reqPositions on the open subscription and waits
+// for its positionEnd, unless another caller's resync settled the
+// executions up to seq meanwhile. One at a time: positionEnd carries no
+// request id, so the view tells resyncs apart by counting.
+func (c *Client) resyncPositions(ctx context.Context, s *session, v *liveView, seq uint64, timeout time.Duration) error {
 	c.posMu.Lock()
 	defer c.posMu.Unlock()
-	r := newRequest(0)
-	c.mu.Lock()
-	c.posReq = r
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.posReq = nil
-		c.mu.Unlock()
-	}()
+	v.mu.Lock()
+	done := v.settled(seq)
+	v.mu.Unlock()
+	if done {
+		return nil
+	}
+	r := v.beginResync()
 	if err := c.send(ctx, s, func(ec *ibapi.EClient) { ec.ReqPositions() }); err != nil {
-		return nil, fmt.Errorf("ib: positions: %w", err)
+		v.endResync(r, false)
+		return err
 	}
-	items, err := c.wait(ctx, s, r, "reqPositions")
-	if err != nil {
-		return nil, fmt.Errorf("ib: positions: %w", err)
+	err := within(ctx, v, timeout, func() bool { return r.done })
+	v.endResync(r, true)
+	return err
+}
+
+// viewErr names what a wait for the live view ran out of time waiting for.
+func (c *Client) viewErr(err error, what string) error {
+	if errors.Is(err, errNoAnswer) {
+		return fmt.Errorf("no %s from TWS within %v", what, c.cfg.RequestTimeout)
 	}
-	_ = c.send(ctx, s, func(ec *ibapi.EClient) { ec.CancelPositions() })
-	acct := c.AccountID()
-	var out []broker.Position
-	for _, it := range items {
-		p := it.(broker.Position)
-		if p.Account == acct && p.Quantity != 0 {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return err
 }

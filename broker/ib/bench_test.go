@@ -54,3 +54,34 @@ func benchRoundTrip(b *testing.B, gap time.Duration) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
+
+// BenchmarkAccountAndPositions measures one Account plus one Positions call
+// answered from the session's live view (two positions held), which is
+// what the portfolio service pays per event.
+func BenchmarkAccountAndPositions(b *testing.B) {
+	sim := MustOpenSim(b, nil)
+	c, rec := MustOpenClient(b, sim, nil)
+	for i, root := range []string{"RTY", "M2K"} {
+		ct, err := c.ResolveFuture(ctxT(b), root, simNow, 5)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ref := fmt.Sprintf("bench-pos-%d", i)
+		filled := rec.fillCh(ref)
+		if _, err := c.PlaceOrder(ctxT(b), mkt(ref, ct, broker.Buy, 1)); err != nil {
+			b.Fatal(err)
+		}
+		<-filled
+	}
+	ctx := ctxT(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := c.Account(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if pos, err := c.Positions(ctx); err != nil || len(pos) != 2 {
+			b.Fatalf("Positions()=%v, %v; want 2", pos, err)
+		}
+	}
+}

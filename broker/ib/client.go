@@ -48,13 +48,12 @@ type Client struct {
 	commSeen map[string]bool // exec ids whose commission was reported
 	pending  map[int64]*request
 	openReq  *request // the reqAllOpenOrders in flight
-	posReq   *request // the reqPositions in flight
 	sessions int
 
 	openMu sync.Mutex // one reqAllOpenOrders at a time
-	posMu  sync.Mutex // one reqPositions at a time
+	posMu  sync.Mutex // one positions resync (or resubscription) at a time
 
-	tap func([]byte) // set by tests before Open: sees every server frame
+	tap func([]byte) bool // set by tests before Open: sees every server frame, drops it on false
 }
 
 // New returns a client for cfg with defaults filled in. It does not connect.

@@ -6,7 +6,8 @@
 // puts an in-process relay between TWS and a fresh ibapi.EClient for every
 // session (see relay.go and guard.go for why), paces every request, and
 // reconciles open orders and executions after every (re)connect before it
-// lets an order through.
+// lets an order through. Account and Positions are answered from
+// subscriptions each session keeps open (live.go), not a request per call.
 package ib
 
 import (
@@ -23,6 +24,8 @@ const (
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultAckTimeout     = 10 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
+	DefaultSettleTimeout  = 250 * time.Millisecond
+	DefaultAccountMaxAge  = 10 * time.Second
 	DefaultReconnectMin   = 500 * time.Millisecond
 	DefaultReconnectMax   = 30 * time.Second
 	DefaultEventBuffer    = 1024
@@ -51,9 +54,21 @@ type Config struct {
 	ReconnectMin, ReconnectMax time.Duration
 	// AckTimeout bounds the wait for an order's acknowledgement. Default 10s.
 	AckTimeout time.Duration
-	// RequestTimeout bounds each data request (account, positions,
-	// contract details, history). Default 30s.
+	// RequestTimeout bounds each data request (contract details, history),
+	// and each wait of Account and Positions for their subscriptions' first
+	// answer or a positions resync. Default 30s.
 	RequestTimeout time.Duration
+	// SettleTimeout bounds how long Positions (and Account) wait for TWS's
+	// position (account summary) update after one of our own fills before
+	// Positions asks TWS for every position again and Account answers with
+	// the values it has. Default 250ms.
+	SettleTimeout time.Duration
+	// AccountMaxAge is how old the account values of the live view may be
+	// for Account to answer with them; older, Account reads them afresh
+	// (reqAccountSummary, once). Account values move with prices, and TWS
+	// pushes a summary subscription's updates only every few minutes, so
+	// against TWS most calls read afresh. Default 10s.
+	AccountMaxAge time.Duration
 	// EventBuffer is the capacity of the Events channel. Default 1024.
 	EventBuffer int
 	// Now is the clock used for event times and history windows. Default time.Now.
@@ -81,6 +96,12 @@ func (c *Config) fillDefaults() {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.SettleTimeout == 0 {
+		c.SettleTimeout = DefaultSettleTimeout
+	}
+	if c.AccountMaxAge == 0 {
+		c.AccountMaxAge = DefaultAccountMaxAge
+	}
 	if c.EventBuffer == 0 {
 		c.EventBuffer = DefaultEventBuffer
 	}
@@ -99,7 +120,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("ib: config: pacing %d msgs/sec is above IB's limit of %d", c.Pacing, MaxPacing)
 	case c.Pacing < 0:
 		return fmt.Errorf("ib: config: pacing %d msgs/sec, want 1..%d", c.Pacing, MaxPacing)
-	case c.ConnectTimeout < 0, c.AckTimeout < 0, c.RequestTimeout < 0:
+	case c.ConnectTimeout < 0, c.AckTimeout < 0, c.RequestTimeout < 0, c.SettleTimeout < 0, c.AccountMaxAge < 0:
 		return errors.New("ib: config: timeouts must not be negative")
 	case c.ReconnectMin < 0 || c.ReconnectMax < c.ReconnectMin:
 		return fmt.Errorf("ib: config: reconnect backoff %v..%v, want 0 <= min <= max", c.ReconnectMin, c.ReconnectMax)

@@ -55,10 +55,11 @@ func recordSession(t *testing.T, max wire.Version) (frames [][]byte, version int
 	defer sim.Close()
 	var mu sync.Mutex
 	c := New(Config{Addr: sim.Addr(), ClientID: 3, Now: func() time.Time { return now }})
-	c.tap = func(p []byte) {
+	c.tap = func(p []byte) bool {
 		mu.Lock()
 		frames = append(frames, bytes.Clone(p))
 		mu.Unlock()
+		return true
 	}
 	if err := c.Open(context.Background()); err != nil {
 		t.Fatal(err)

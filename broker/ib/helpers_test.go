@@ -107,6 +107,13 @@ func (r *recorder) waitFor(t testing.TB, what string, f func(broker.Event) bool)
 // MustOpenClient connects an adapter to sim and records its events.
 func MustOpenClient(tb testing.TB, sim *ibsim.Server, mutate func(*ib.Config)) (*ib.Client, *recorder) {
 	tb.Helper()
+	return mustOpenClientWith(tb, sim, mutate, nil)
+}
+
+// mustOpenClientWith is MustOpenClient with a hook that runs on the client
+// before Open (to install a tap).
+func mustOpenClientWith(tb testing.TB, sim *ibsim.Server, mutate func(*ib.Config), before func(*ib.Client)) (*ib.Client, *recorder) {
+	tb.Helper()
 	cfg := ib.Config{Addr: sim.Addr(), ClientID: 7, Now: func() time.Time { return simNow },
 		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 200 * time.Millisecond, ConnectTimeout: 5 * time.Second,
 		AckTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second}
@@ -114,6 +121,9 @@ func MustOpenClient(tb testing.TB, sim *ibsim.Server, mutate func(*ib.Config)) (
 		mutate(&cfg)
 	}
 	c := ib.New(cfg)
+	if before != nil {
+		before(c)
+	}
 	if err := c.Open(context.Background()); err != nil {
 		tb.Fatalf("ib Open: %v", err)
 	}

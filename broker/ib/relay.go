@@ -35,7 +35,7 @@ type relay struct {
 	ln       net.Listener
 	down     net.Conn // from the EClient, once accepted
 	badFrame func(name string, err error)
-	tap      func(p []byte) // sees every server frame after the handshake (tests)
+	tap      func(p []byte) (keep bool) // sees every server frame after the handshake and may drop it (tests)
 
 	version atomic.Int64  // negotiated server version, 0 until known
 	ready   chan struct{} // closed once the version is known
@@ -49,7 +49,7 @@ type relay struct {
 
 // startRelay listens on loopback and starts accepting the EClient's single
 // connection; acceptTimeout bounds the wait.
-func startRelay(up net.Conn, acceptTimeout time.Duration, badFrame func(string, error), tap func([]byte)) (*relay, error) {
+func startRelay(up net.Conn, acceptTimeout time.Duration, badFrame func(string, error), tap func([]byte) bool) (*relay, error) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("ib: relay listen: %w", err)
@@ -138,8 +138,8 @@ func (r *relay) serverToClient(down net.Conn) error {
 		if err != nil {
 			return fmt.Errorf("TWS socket: %w", orEOF(err))
 		}
-		if r.tap != nil {
-			r.tap(p)
+		if r.tap != nil && !r.tap(p) {
+			continue
 		}
 		if name, err := g.check(p); err != nil {
 			if !errors.Is(err, errUnconsumed) && r.badFrame != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scmhub/ibapi"
@@ -30,9 +31,19 @@ type session struct {
 	accounts chan []string // managedAccounts
 	nextIDs  chan int64    // every nextValidId
 	control  chan int64    // 1100/1101/1102/1300 for the supervisor
+
+	live atomic.Pointer[liveView] // the account as its subscriptions report it; nil until ready
 }
 
-func (s *session) markDown() { s.downOnce.Do(func() { close(s.down) }) }
+// markDown ends the session; its live view is never served again.
+func (s *session) markDown() {
+	s.downOnce.Do(func() {
+		close(s.down)
+		if v := s.live.Load(); v != nil {
+			v.retire(fmt.Errorf("session %d is down: %w", s.n, broker.ErrNotConnected))
+		}
+	})
+}
 
 // connect dials TWS, runs the handshake through a fresh relay and EClient
 // and makes the session ready; ctx and ConnectTimeout bound it all.
@@ -91,6 +102,9 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 	}
 	if err := c.reconcile(ctx, s, n > 1); err != nil {
 		return fail(fmt.Errorf("reconcile: %w", err))
+	}
+	if err := c.subscribe(ctx, s); err != nil {
+		return fail(fmt.Errorf("subscribe to positions and account summary: %w", err))
 	}
 	c.mu.Lock()
 	c.sess = s
@@ -232,6 +246,9 @@ func (c *Client) watch(s *session) error {
 					state, reason = broker.DataLost, "1101: connectivity restored, data lost; open orders and executions re-read"
 					if err := c.reconcile(c.ctx, s, true); err != nil {
 						return fmt.Errorf("reconcile after 1101: %w", err)
+					}
+					if err := c.subscribe(c.ctx, s); err != nil {
+						return fmt.Errorf("subscribe after 1101: %w", err)
 					}
 				}
 				c.mu.Lock()

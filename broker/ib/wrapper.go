@@ -68,6 +68,12 @@ func (w *wrapper) Error(id ibapi.TickerID, _ int64, code int64, msg string, _ st
 		r.finish(ibError(id, code, msg, ""))
 		return
 	}
+	if v := w.s.live.Load(); v != nil && id == v.sumReqID && !informational(code) {
+		err := ibError(id, code, msg, "")
+		v.summaryFailed(err)
+		c.emitError(fmt.Errorf("ib: session %d: account summary subscription: %w", w.s.n, err))
+		return
+	}
 	if c.orderError(id, code, msg) {
 		return
 	}
@@ -118,6 +124,9 @@ func (w *wrapper) ExecDetails(reqID int64, ct *ibapi.Contract, e *ibapi.Executio
 		r.add(f) // reconcile decides whether it is news
 		return
 	}
+	if v := w.s.live.Load(); v != nil {
+		v.executed(f) // before the FillEvent: see live.go
+	}
 	w.c.recordFill(f, true)
 }
 
@@ -134,38 +143,46 @@ func (w *wrapper) CommissionAndFeesReport(cr ibapi.CommissionAndFeesReport) {
 	w.c.recordCommission(cr)
 }
 
-// Position feeds a reqPositions in flight.
+// Position feeds the session's live view: a row of its positions
+// subscription (the first snapshot, a resync, or a live update). The
+// subscription is the only reqPositions the adapter sends.
 func (w *wrapper) Position(account string, ct *ibapi.Contract, pos ibapi.Decimal, avgCost float64) {
 	defer w.recover("position")
-	c := w.c
-	c.mu.Lock()
-	r := c.posReq
-	c.mu.Unlock()
-	if r != nil {
-		r.add(broker.Position{Account: account, Contract: contractFromIB(ct), Quantity: pos.Int(), AvgCost: decFloat(avgCost)})
+	if v := w.s.live.Load(); v != nil {
+		v.position(broker.Position{Account: account, Contract: contractFromIB(ct), Quantity: pos.Int(), AvgCost: decFloat(avgCost)})
 	}
 }
 
-// PositionEnd ends a reqPositions.
+// PositionEnd ends the live view's first snapshot or a resync.
 func (w *wrapper) PositionEnd() {
-	c := w.c
-	c.mu.Lock()
-	r := c.posReq
-	c.mu.Unlock()
-	if r != nil {
-		r.finish(nil)
+	defer w.recover("positionEnd")
+	if v := w.s.live.Load(); v != nil {
+		v.positionEnd()
 	}
 }
 
-// AccountSummary feeds a reqAccountSummary.
+// AccountSummary feeds the live view (its subscription's request id) or a
+// reqAccountSummary in flight.
 func (w *wrapper) AccountSummary(reqID int64, account, tag, value, currency string) {
+	defer w.recover("accountSummary")
+	row := summaryRow{account: account, tag: tag, value: value, currency: currency}
+	if v := w.s.live.Load(); v != nil && reqID == v.sumReqID {
+		v.summaryValue(row)
+		return
+	}
 	if r := w.c.pendingReq(reqID); r != nil {
-		r.add(summaryRow{account: account, tag: tag, value: value, currency: currency})
+		r.add(row)
 	}
 }
 
-// AccountSummaryEnd ends a reqAccountSummary.
+// AccountSummaryEnd ends the live view's summary (first or a refresh) or
+// a reqAccountSummary in flight.
 func (w *wrapper) AccountSummaryEnd(reqID int64) {
+	defer w.recover("accountSummaryEnd")
+	if v := w.s.live.Load(); v != nil && reqID == v.sumReqID {
+		v.summaryEnd()
+		return
+	}
 	if r := w.c.pendingReq(reqID); r != nil {
 		r.finish(nil)
 	}

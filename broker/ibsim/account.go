@@ -97,11 +97,7 @@ func (ss *session) sendAccountUpdates() {
 // updates to a client subscribed to them, after a fill changed them.
 func (ss *session) refreshSubscriptions(touched []Listing) {
 	ss.mu.Lock()
-	pos, acct := ss.posSub, ss.acctSub
-	subs := make(map[int64][]string, len(ss.sumSubs))
-	for k, v := range ss.sumSubs {
-		subs[k] = v
-	}
+	pos := ss.posSub
 	ss.mu.Unlock()
 	e := ss.srv.engine
 	if pos {
@@ -111,6 +107,21 @@ func (ss *session) refreshSubscriptions(touched []Listing) {
 			ss.send(ss.enc.Position(e.AccountID(), ibContract(l), ibDecimal(qty), float(avg)))
 		}
 	}
+	ss.refreshAccount()
+}
+
+// refreshAccount re-sends account summaries and account updates to a
+// client subscribed to them, after a fill or a price move changed the
+// account's values (TWS streams them on its own cadence; the paper broker
+// at once).
+func (ss *session) refreshAccount() {
+	ss.mu.Lock()
+	acct := ss.acctSub
+	subs := make(map[int64][]string, len(ss.sumSubs))
+	for k, v := range ss.sumSubs {
+		subs[k] = v
+	}
+	ss.mu.Unlock()
 	for id, tags := range subs {
 		ss.sendSummary(id, tags)
 		ss.send(ss.enc.AccountSummaryEnd(id))

@@ -95,9 +95,12 @@ func (s *Server) ResetSocketPort() {
 
 // SetPrice sets the price of a tracked series ("RUT", "SPX", a fund such
 // as "XLK"); futures follow their series. Resting limit orders that become
-// marketable fill, and their clients are told.
+// marketable fill, and their clients are told; clients subscribed to
+// account values get the new ones.
 func (s *Server) SetPrice(underlying string, price float64) {
 	s.deliver(s.engine.SetPrice(underlying, price))
+	// The marks moved, and with them the account's values.
+	s.each(func(ss *session) { ss.refreshAccount() })
 }
 
 // take consumes a one-shot fault under the server lock.
