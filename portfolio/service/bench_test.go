@@ -19,15 +19,15 @@ import (
 
 // BenchmarkEventToOrder is the latency harness of the durable path: an
 // event published on JetStream (file store) → delivered to the service
-// (arrived) → decoded, verified and checked (admitted) → deduplicated
-// against the audit log (received) → sized and risk-checked (decided) → intents committed,
-// fsync'd (recorded) → rotor's first order read off the paper broker's
-// socket (on_socket, the headline p50/p99/p999) → the first fill's row
-// committed (filled). Each stage's own time is reported too (stage-…), so a
-// regression shows where it happened. Between iterations (untimed) another
-// client flattens the book so that every event trades again, and the
-// benchmark waits so that the service's client stays under IB's 50
-// messages a second, as a day's single event does.
+// (arrived) → decoded, verified and checked (admitted) → deduplicated against
+// the audit log while it is sized and risk-checked (received, decided) →
+// intents committed, fsync'd (recorded) → rotor's first order read off the
+// paper broker's socket (on_socket, the headline p50/p99/p999) → the first
+// fill's row committed (filled). Each stage's own time is reported too
+// (stage-…), so a regression shows where it happened. Between iterations
+// (untimed) another client flattens the book so that every event trades
+// again, and the benchmark waits so that the service's client stays under
+// IB's 50 messages a second, as a day's single event does.
 func BenchmarkEventToOrder(b *testing.B) {
 	w := newWorld(b)
 	l := w.openLog(b)
