@@ -123,6 +123,19 @@ func TestOpenOrdersReadOnlyWhileRotorMayHaveOneWorking(t *testing.T) {
 	if _, err := b.PlaceOrder(context.Background(), resting); err != nil {
 		t.Fatal(err)
 	}
+	// A service used only for previews (rotor plan) never reconciles, so
+	// it does not know what works and reads the broker.
+	preview, err := service.New(w.config(b, l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := preview.Decide(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Market.Working) != 1 || d.Market.Working[0].Ref != resting.Ref {
+		t.Errorf("a preview's decision did not read rotor's resting order: working %+v", d.Market.Working)
+	}
 	checkFor(t, 10*time.Second, time.Millisecond, func() error {
 		before = b.openOrders.Load()
 		d, err := s.Decide(context.Background(), ev)

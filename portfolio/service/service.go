@@ -30,7 +30,7 @@ type Service struct {
 	commissions map[string]bool            // execution ids whose commission is recorded
 	statuses    map[string]string          // last status recorded per ref
 	rejected    map[string]bool            // stream/seq of messages whose rejection is recorded
-	working     working                    // rotor's orders that may be working
+	working     working                    // rotor's orders that may be working; nil until the first reconciliation
 	quotes      quoteBook
 
 	ctx       context.Context
@@ -54,7 +54,7 @@ func New(cfg Config) (*Service, error) {
 	return &Service{
 		cfg: cfg, log: cfg.Logger.With().Str("component", "portfolio").Str("account", cfg.Account).Logger(),
 		contracts: make(map[string]broker.Contract), fills: make(map[string]bool),
-		commissions: make(map[string]bool), statuses: make(map[string]string), rejected: make(map[string]bool), working: working{},
+		commissions: make(map[string]bool), statuses: make(map[string]string), rejected: make(map[string]bool),
 		reconcile: make(chan string, 1),
 	}, nil
 }

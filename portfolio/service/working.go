@@ -25,18 +25,22 @@ import (
 // durable consumer is for.
 type working map[string]bool
 
-// mayBeWorking reports whether an order of rotor's may be working.
+// mayBeWorking reports whether an order of rotor's may be working: always
+// before the first reconciliation has built the working set (a service used
+// only for previews never reconciles).
 func (s *Service) mayBeWorking() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.working) > 0
+	return s.working == nil || len(s.working) > 0
 }
 
 // noteWorking notes that ref may be working: it is about to be sent, or the
 // broker reported it working.
 func (s *Service) noteWorking(ref string) {
 	s.mu.Lock()
-	s.working[ref] = true
+	if s.working != nil {
+		s.working[ref] = true
+	}
 	s.mu.Unlock()
 }
 
