@@ -149,10 +149,9 @@ func TestLiveViewFollowsTheAccount(t *testing.T) {
 	})
 }
 
-// delayPositionAfterFill holds the first position frame after each of our
-// executions for d in the relay, so that it arrives well after the fill is
-// reported.
-func delayPositionAfterFill(c *ib.Client, d time.Duration) {
+// onPositionAfterFill calls f on the first position frame after each of our
+// executions, in the relay; the frame reaches the client if f returns true.
+func onPositionAfterFill(c *ib.Client, f func() bool) {
 	var afterExec atomic.Bool
 	ib.SetTap(c, func(id int64, _ []byte) bool {
 		switch id {
@@ -160,27 +159,22 @@ func delayPositionAfterFill(c *ib.Client, d time.Duration) {
 			afterExec.Store(true)
 		case ibapi.POSITION_DATA:
 			if afterExec.Swap(false) {
-				time.Sleep(d)
+				return f()
 			}
 		}
 		return true
 	})
 }
 
-// dropPositionAfterFill drops the first position frame after each of our
-// executions: TWS's update never comes.
-func dropPositionAfterFill(c *ib.Client) {
-	var afterExec atomic.Bool
-	ib.SetTap(c, func(id int64, _ []byte) bool {
-		switch id {
-		case ibapi.EXECUTION_DATA:
-			afterExec.Store(true)
-		case ibapi.POSITION_DATA:
-			return !afterExec.Swap(false)
-		}
-		return true
-	})
+// delayPositionAfterFill holds TWS's position update after each of our
+// fills for d, so that it arrives well after the fill is reported.
+func delayPositionAfterFill(c *ib.Client, d time.Duration) {
+	onPositionAfterFill(c, func() bool { time.Sleep(d); return true })
 }
+
+// dropPositionAfterFill drops TWS's position update after each of our
+// fills: it never comes.
+func dropPositionAfterFill(c *ib.Client) { onPositionAfterFill(c, func() bool { return false }) }
 
 // TestPositionsRightAfterOwnFill calls Positions as soon as the FillEvent
 // is received: the answer must hold the fill whether TWS's position update
