@@ -178,17 +178,13 @@ func planID(eventID, account string, cfgJSON []byte, positions []broker.Position
 		canon = append(canon, canonPosition{Account: p.Account, ConID: p.Contract.ConID, Symbol: p.Contract.Symbol,
 			LocalSymbol: p.Contract.LocalSymbol, SecType: string(p.Contract.SecType), Expiry: exp, Quantity: p.Quantity})
 	}
-	sort.Slice(canon, func(i, j int) bool {
-		a, b := canon[i], canon[j]
-		if a.Account != b.Account {
-			return a.Account < b.Account
-		}
-		ka, kb := fmt.Sprint(a.ConID, a.LocalSymbol, a.Symbol, a.SecType, a.Expiry), fmt.Sprint(b.ConID, b.LocalSymbol, b.Symbol, b.SecType, b.Expiry)
-		if ka != kb {
-			return ka < kb
-		}
-		return a.Quantity < b.Quantity
-	})
+	// The contract keys are worked out once, not per comparison; the
+	// comparisons, and so the order, are the same.
+	keys := make([]string, len(canon))
+	for i, a := range canon {
+		keys[i] = fmt.Sprint(a.ConID, a.LocalSymbol, a.Symbol, a.SecType, a.Expiry)
+	}
+	sort.Sort(canonByKey{canon, keys})
 	b, err := json.Marshal(struct {
 		EventID   string          `json:"event_id"`
 		Account   string          `json:"account"`
@@ -200,6 +196,31 @@ func planID(eventID, account string, cfgJSON []byte, positions []broker.Position
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])[:16]
+}
+
+// canonByKey sorts canonical positions by account, contract key and
+// quantity, carrying each position's key along with it.
+type canonByKey struct {
+	ps   []canonPosition
+	keys []string
+}
+
+func (s canonByKey) Len() int { return len(s.ps) }
+
+func (s canonByKey) Swap(i, j int) {
+	s.ps[i], s.ps[j] = s.ps[j], s.ps[i]
+	s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
+}
+
+func (s canonByKey) Less(i, j int) bool {
+	a, b := s.ps[i], s.ps[j]
+	if a.Account != b.Account {
+		return a.Account < b.Account
+	}
+	if s.keys[i] != s.keys[j] {
+		return s.keys[i] < s.keys[j]
+	}
+	return a.Quantity < b.Quantity
 }
 
 // held is rotor's position in one contract.
@@ -233,7 +254,7 @@ func Plan(current []broker.Position, targets Targets, asOf time.Time, cfg Sleeve
 		return PlanResult{}, err
 	}
 	canon := cfg.CanonicalJSON()
-	if string(canon) != string(targets.Config.CanonicalJSON()) {
+	if !sameConfig(cfg, targets.Config) && string(canon) != string(targets.Config.CanonicalJSON()) {
 		return PlanResult{}, fmt.Errorf("%w: the plan's config differs from the config the targets were made with", ErrInvalidInput)
 	}
 	if asOf.IsZero() {

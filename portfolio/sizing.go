@@ -149,6 +149,13 @@ func DefaultSleeve() SleeveConfig {
 	}
 }
 
+// Bounds of Validate, parsed once.
+var (
+	decimalOne  = decimal.NewFromInt(1)
+	maxLeverage = decimal.NewFromInt(10)
+	maxCollar   = decimal.RequireFromString("0.2")
+)
+
 // Validate reports every problem with the config, each naming the key and
 // the allowed values; the errors wrap ErrInvalidConfig.
 func (c SleeveConfig) Validate() error {
@@ -156,7 +163,7 @@ func (c SleeveConfig) Validate() error {
 	bad := func(key, got, want string) {
 		errs = append(errs, fmt.Errorf("%w: %s is %s, want %s", ErrInvalidConfig, key, got, want))
 	}
-	one := decimal.NewFromInt(1)
+	one := decimalOne
 	if !c.Share.IsPositive() || c.Share.GreaterThan(one) {
 		bad("share", c.Share.String(), "in (0, 1]")
 	}
@@ -164,7 +171,7 @@ func (c SleeveConfig) Validate() error {
 		key string
 		v   decimal.Decimal
 	}{{"leverage.leadership", c.Leverage.Leadership}, {"leverage.neutral", c.Leverage.Neutral}, {"leverage.lagging", c.Leverage.Lagging}} {
-		if l.v.IsNegative() || l.v.GreaterThan(decimal.NewFromInt(10)) {
+		if l.v.IsNegative() || l.v.GreaterThan(maxLeverage) {
 			bad(l.key, l.v.String(), "in [0, 10]")
 		}
 	}
@@ -201,7 +208,7 @@ func (c SleeveConfig) Validate() error {
 	if c.OrderType != broker.Market && c.OrderType != broker.Limit {
 		bad("order_type", fmt.Sprintf("%q", c.OrderType), "MKT or LMT")
 	}
-	if !c.Collar.IsPositive() || c.Collar.GreaterThan(decimal.RequireFromString("0.2")) {
+	if !c.Collar.IsPositive() || c.Collar.GreaterThan(maxCollar) {
 		bad("collar", c.Collar.String(), "in (0, 0.2]")
 	}
 	if c.TIF != broker.Day && c.TIF != broker.GTC {
@@ -219,6 +226,22 @@ func (c SleeveConfig) CanonicalJSON() []byte {
 		panic("portfolio: marshal sleeve config: " + err.Error())
 	}
 	return b
+}
+
+// sameConfig reports whether a and b certainly have the same canonical
+// JSON, without marshalling either: every field is equal, decimals in
+// value and exponent (so in every String form), the float bit for bit (so
+// 0 and -0 differ). False means only "maybe not": the caller compares the
+// JSON. TestSameConfigCoversEveryField keeps it in step with the fields.
+func sameConfig(a, b SleeveConfig) bool {
+	same := func(x, y decimal.Decimal) bool { return x.Exponent() == y.Exponent() && x.Equal(y) }
+	return same(a.Share, b.Share) &&
+		same(a.Leverage.Leadership, b.Leverage.Leadership) && same(a.Leverage.Neutral, b.Leverage.Neutral) &&
+		same(a.Leverage.Lagging, b.Leverage.Lagging) &&
+		a.Short.Kind == b.Short.Kind && a.Short.N == b.Short.N && same(a.Short.Ratio, b.Short.Ratio) &&
+		math.Float64bits(a.VolTarget) == math.Float64bits(b.VolTarget) && a.VolWindow == b.VolWindow &&
+		same(a.DriftBand, b.DriftBand) && a.RollDays == b.RollDays && a.OrderType == b.OrderType &&
+		same(a.Collar, b.Collar) && a.TIF == b.TIF
 }
 
 // OwnedRoots are the futures roots the sleeve trades, sorted: RTY and M2K,

@@ -101,7 +101,6 @@ func (l Limits) Validate() error {
 	bad := func(field, got, want string) {
 		errs = append(errs, fmt.Errorf("%w: %s is %s, want %s", ErrInvalidLimits, field, got, want))
 	}
-	one := decimal.NewFromInt(1)
 	positive := func(field string, v decimal.Decimal) {
 		if !v.IsPositive() {
 			bad(field, v.String(), "> 0")

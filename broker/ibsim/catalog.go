@@ -98,28 +98,37 @@ type ContractQuery struct {
 // Lookup returns the listings matching q on day, nearest expiry first.
 // It returns none for a contract the paper broker does not list.
 func Lookup(q ContractQuery, day time.Time) []Listing {
-	var cands []Listing
+	return lookup(q, func(in broker.Instrument) []Listing { return futureListings(in, day) },
+		func() []Listing { return allListings(day) })
+}
+
+// lookup is Lookup over a day's catalog given as the listed futures of an
+// instrument and all listings. It never appends to or returns the slices
+// those give, so they may be shared (see listingCache).
+func lookup(q ContractQuery, futures func(broker.Instrument) []Listing, all func() []Listing) []Listing {
+	var out []Listing
+	keep := func(ls ...Listing) {
+		for _, l := range ls {
+			if l.matches(q) {
+				out = append(out, l)
+			}
+		}
+	}
 	sym := strings.ToUpper(q.Symbol)
 	if sym == "" && q.LocalSymbol != "" && len(q.LocalSymbol) > 2 {
 		sym = strings.ToUpper(q.LocalSymbol[:len(q.LocalSymbol)-2])
 	}
 	if q.ConID != 0 {
-		cands = allListings(day)
+		keep(all()...)
 	} else {
 		if in, err := broker.LookupInstrument(sym); err == nil {
-			cands = futureListings(in, day)
+			keep(futures(in)...)
 		}
 		if _, ok := etfs[sym]; ok {
-			cands = append(cands, etfListing(sym))
+			keep(etfListing(sym))
 		}
 		if _, ok := indexes[sym]; ok {
-			cands = append(cands, indexListing(sym))
-		}
-	}
-	var out []Listing
-	for _, l := range cands {
-		if l.matches(q) {
-			out = append(out, l)
+			keep(indexListing(sym))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Expiry.Before(out[j].Expiry) })

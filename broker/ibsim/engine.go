@@ -41,6 +41,7 @@ type Engine struct {
 	positions map[int64]*position // by con id
 	nextPerm  int64
 	execSeq   int64
+	listings  listingCache // the catalog of the day, for Resolve and Place
 }
 
 type position struct {
@@ -165,7 +166,7 @@ func civilDay(t time.Time) time.Time {
 func (e *Engine) AccountID() string { return e.cfg.Account }
 
 // Resolve returns the listings matching q today.
-func (e *Engine) Resolve(q ContractQuery) []Listing { return Lookup(q, e.Today()) }
+func (e *Engine) Resolve(q ContractQuery) []Listing { return e.listings.lookup(q, e.Today()) }
 
 // NextID returns the next order id for a client: one above the highest it
 // has used.
@@ -195,7 +196,7 @@ func (e *Engine) Place(s OrderSpec) (Order, []Update, error) {
 	if s.Account != "" && s.Account != e.cfg.Account {
 		return Order{}, nil, &Reject{CodeRejected, fmt.Sprintf("Order rejected - reason:Account %s is not managed by this session (%s)", s.Account, e.cfg.Account)}
 	}
-	matches := Lookup(s.Contract, e.Today())
+	matches := e.listings.lookup(s.Contract, e.Today())
 	if len(matches) != 1 {
 		if len(matches) > 1 {
 			return Order{}, nil, &Reject{CodeNoSecDef, "The contract description specified for " + s.Contract.Symbol + " is ambiguous."}
@@ -431,7 +432,7 @@ func (e *Engine) CancelAll() []Update {
 func (e *Engine) SetPrice(tracks string, price float64) []Update {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.prices.overrides[tracks] = price
+	e.prices.set(tracks, price)
 	return e.sweep()
 }
 
@@ -546,21 +547,29 @@ func (e *Engine) Account() AccountValues {
 	return e.account()
 }
 
+// account sums the positions in map order: decimal sums are exact, so
+// the order changes neither their values nor their exponents.
 func (e *Engine) account() AccountValues {
 	a := AccountValues{Cash: e.cash, RealizedPnL: e.realized}
-	for _, p := range e.positionViews() {
-		mult := decimal.NewFromInt(p.Listing.Multiplier)
-		q := decimal.NewFromInt(p.Quantity)
-		mv := p.Mark.Mul(mult).Mul(q)
-		upnl := p.Mark.Mul(mult).Sub(p.AvgCost).Mul(q)
+	today := e.Today()
+	for _, p := range e.positions {
+		if p.qty == 0 {
+			continue
+		}
+		mark, _ := e.prices.mark(p.listing, today)
+		mult := decimal.NewFromInt(p.listing.Multiplier)
+		q := decimal.NewFromInt(p.qty)
+		unit := mark.Mul(mult)
+		mv := unit.Mul(q)
+		upnl := unit.Sub(p.avgCost).Mul(q)
 		a.UnrealizedPnL = a.UnrealizedPnL.Add(upnl)
 		a.GrossPositionValue = a.GrossPositionValue.Add(mv.Abs())
-		if p.Listing.SecType == broker.Future {
+		if p.listing.SecType == broker.Future {
 			a.NetLiquidation = a.NetLiquidation.Add(upnl)
 		} else {
 			a.NetLiquidation = a.NetLiquidation.Add(mv)
 		}
-		im, mm := marginFor(p.Listing, p.Quantity, p.Mark)
+		im, mm := marginFor(p.listing, p.qty, mark)
 		a.InitMargin = a.InitMargin.Add(im)
 		a.MaintMargin = a.MaintMargin.Add(mm)
 	}

@@ -31,20 +31,29 @@ func marginFor(l Listing, qty int64, price decimal.Decimal) (initial, maint deci
 	return mv.Div(decimal.NewFromInt(2)), mv.Div(decimal.NewFromInt(4))
 }
 
+// The commission rates: per contract for futures (the micros at the lower
+// rate), per share for stocks with a minimum per order.
+var (
+	commissionFuture      = decimal.RequireFromString("2.25")
+	commissionMicroFuture = decimal.RequireFromString("0.62")
+	commissionShare       = decimal.RequireFromString("0.005")
+	commissionMinStock    = decimal.NewFromInt(1)
+)
+
 // commissionFor is the paper broker's commission for qty of a listing:
 // per contract for futures (IB's tiered rate plus exchange fees), per share
 // with a minimum for stocks.
 func commissionFor(l Listing, qty int64) decimal.Decimal {
 	if l.SecType == broker.Future {
-		per := decimal.RequireFromString("2.25")
+		per := commissionFuture
 		if l.Multiplier <= 5 {
-			per = decimal.RequireFromString("0.62")
+			per = commissionMicroFuture
 		}
 		return per.Mul(decimal.NewFromInt(qty))
 	}
-	c := decimal.RequireFromString("0.005").Mul(decimal.NewFromInt(qty))
-	if min := decimal.NewFromInt(1); c.LessThan(min) {
-		return min
+	c := commissionShare.Mul(decimal.NewFromInt(qty))
+	if c.LessThan(commissionMinStock) {
+		return commissionMinStock
 	}
 	return c
 }

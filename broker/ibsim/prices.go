@@ -15,14 +15,36 @@ var seriesAliases = map[string]string{"SPX": "GSPC"}
 
 // prices gives the paper broker its marks: the close of the latest daily bar
 // on or before the simulator's day, unless a test or operator has set the
-// price of the tracked series directly (SetPrice).
+// price of the tracked series directly (SetPrice). The engine's lock
+// guards it.
 type prices struct {
 	series    map[string]marketdata.Series
 	overrides map[string]float64
+	// marks are the marks worked out on marksDay: a mark is a function of
+	// the day, the overrides and the listing's series, scale and tick, and
+	// putting it on the tick is the dear part. set clears them.
+	marks    map[markKey]decimal.Decimal
+	marksDay time.Time
+}
+
+// markKey is what a mark depends on besides the day and the overrides. The
+// tick is keyed by its coefficient and exponent, which identify it: ticks
+// are a few digits, far inside an int64.
+type markKey struct {
+	tracks  string
+	scale   float64
+	tickCoe int64
+	tickExp int32
 }
 
 func newPrices(series map[string]marketdata.Series) *prices {
 	return &prices{series: series, overrides: make(map[string]float64)}
+}
+
+// set overrides the price of a tracked series.
+func (p *prices) set(tracks string, price float64) {
+	p.overrides[tracks] = price
+	p.marks = nil
 }
 
 func (p *prices) lookup(tracks string) (marketdata.Series, bool) {
@@ -51,11 +73,20 @@ func (p *prices) underlying(tracks string, day time.Time) (float64, error) {
 
 // mark returns the listing's price on day, on its tick.
 func (p *prices) mark(l Listing, day time.Time) (decimal.Decimal, error) {
+	if p.marks == nil || !p.marksDay.Equal(day) {
+		p.marks, p.marksDay = map[markKey]decimal.Decimal{}, day
+	}
+	k := markKey{tracks: l.Tracks, scale: l.Scale, tickCoe: l.Tick.CoefficientInt64(), tickExp: l.Tick.Exponent()}
+	if m, ok := p.marks[k]; ok {
+		return m, nil
+	}
 	u, err := p.underlying(l.Tracks, day)
 	if err != nil {
 		return decimal.Zero, err
 	}
-	return onTick(u*l.Scale, l.Tick), nil
+	m := onTick(u*l.Scale, l.Tick)
+	p.marks[k] = m
+	return m, nil
 }
 
 // bars returns the listing's daily bars from the tracked series, scaled and

@@ -1,0 +1,134 @@
+package ibsim
+
+import (
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/rotor-trading/rotor/signals/marketdata"
+)
+
+// TestListingCacheMatchesLookup asks one cache about days on both sides of
+// RTY's December 2026 expiry (18 December), in the order a clock moving
+// forward, then back, then forward again gives them, and checks every
+// answer against a catalog built afresh for the day.
+func TestListingCacheMatchesLookup(t *testing.T) {
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+	days := []time.Time{d(12, 16), d(12, 17), d(12, 18), d(12, 18), d(12, 19), d(12, 21), d(12, 17), d(12, 22), d(9, 18)}
+	var c listingCache
+	for _, day := range days {
+		front := Lookup(ContractQuery{Symbol: "RTY", SecType: "FUT"}, day)
+		if len(front) == 0 {
+			t.Fatalf("Lookup(RTY, %s) lists nothing", day.Format(time.DateOnly))
+		}
+		queries := []ContractQuery{
+			{Symbol: "RTY", SecType: "FUT"},
+			{Symbol: "rty", SecType: "FUT", Exchange: "CME", Currency: "USD", Month: "202612"},
+			{Symbol: "RTY", SecType: "FUT", Month: "20270319"},
+			{LocalSymbol: front[0].LocalSymbol},
+			{ConID: front[0].ConID},
+			{ConID: front[len(front)-1].ConID, SecType: "FUT"},
+			{Symbol: "M2K"},
+			{Symbol: "XAK", SecType: "FUT"},
+			{Symbol: "IWM"},
+			{Symbol: "IWM", Exchange: "ARCA"},
+			{Symbol: "SPX", SecType: "IND"},
+			{ConID: etfListing("XLK").ConID},
+			{Symbol: "NOPE"},
+			{ConID: 42},
+		}
+		for _, q := range queries {
+			got, want := c.lookup(q, day), Lookup(q, day)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("cache.lookup(%+v, %s) = %v, want %v", q, day.Format(time.DateOnly), got, want)
+			}
+		}
+	}
+}
+
+// TestListingCacheAnswersAreTheCallers checks that changing what the cache
+// returned does not change its next answer.
+func TestListingCacheAnswersAreTheCallers(t *testing.T) {
+	var c listingCache
+	q := ContractQuery{Symbol: "RTY", SecType: "FUT"}
+	first := c.lookup(q, testDay)
+	want := Lookup(q, testDay)
+	for i := range first {
+		first[i].LocalSymbol, first[i].Tick = "XXX", decimal.NewFromInt(7)
+	}
+	_ = append(first[:1], Listing{Name: "appended"})
+	if got := c.lookup(q, testDay); !reflect.DeepEqual(got, want) {
+		t.Fatalf("cache.lookup after the caller changed its answer = %v, want %v", got, want)
+	}
+}
+
+// TestEngineResolvesTheDayItIsOn moves an engine's clock across an expiry
+// and back and checks that Resolve and Place see the catalog of the day,
+// with sessions resolving concurrently (run with -race).
+func TestEngineResolvesTheDayItIsOn(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 17, 21, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
+	e := newTestEngine(t, 1_000_000, func(c *EngineConfig) { c.Now = clock })
+	q := ContractQuery{Symbol: "RTY", SecType: "FUT"}
+	id := int64(0)
+	for _, at := range []time.Time{now, now.AddDate(0, 0, 2), now, now.AddDate(0, 0, 5)} {
+		set(at)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e.Resolve(q)
+			}()
+		}
+		wg.Wait()
+		got, want := e.Resolve(q), Lookup(q, civilDay(at))
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Resolve on %s = %v, want %v", at.Format(time.DateOnly), got, want)
+		}
+		id++
+		o, _, err := e.Place(spec(id, ContractQuery{Symbol: "RTY", SecType: "FUT", Month: want[0].Expiry.Format("200601")}, "BUY", 1, "MKT", ""))
+		if err != nil {
+			t.Fatalf("Place front month on %s: %v", at.Format(time.DateOnly), err)
+		}
+		if got, want := o.Listing.LocalSymbol, want[0].LocalSymbol; got != want {
+			t.Fatalf("Place on %s filled %s, want %s", at.Format(time.DateOnly), got, want)
+		}
+	}
+}
+
+// TestMarksFollowTheDayAndTheOverrides checks the engine's cached marks
+// against marks worked out afresh as the day moves and a price is set.
+func TestMarksFollowTheDayAndTheOverrides(t *testing.T) {
+	series := map[string]marketdata.Series{"RUT": {Symbol: "RUT", Bars: []marketdata.Bar{
+		{Date: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Close: 2400.13},
+		{Date: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Close: 2411.37},
+	}}}
+	p := newPrices(series)
+	l := Lookup(ContractQuery{Symbol: "RTY", SecType: "FUT"}, testDay)[0]
+	m2k := Lookup(ContractQuery{Symbol: "M2K", SecType: "FUT"}, testDay)[0]
+	check := func(day time.Time) {
+		t.Helper()
+		for _, l := range []Listing{l, m2k} {
+			fresh := &prices{series: series, overrides: p.overrides}
+			want, werr := fresh.mark(l, day)
+			got, err := p.mark(l, day)
+			if !got.Equal(want) || got.Exponent() != want.Exponent() || (err == nil) != (werr == nil) {
+				t.Fatalf("mark(%s, %s) = %s, %v, want %s, %v", l.LocalSymbol, day.Format(time.DateOnly), got, err, want, werr)
+			}
+		}
+	}
+	fri, mon := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	check(fri)
+	check(mon)
+	check(fri)
+	p.set("RUT", 2390.5)
+	check(fri)
+	p.set("RUT", 2395.25)
+	check(mon)
+}
