@@ -87,6 +87,9 @@ func Open(ctx context.Context, path string, opts Options) (*Log, error) {
 	return l, nil
 }
 
+// readers is how many read connections the log keeps open.
+const readers = 8
+
 func (l *Log) open(ctx context.Context, busy time.Duration) error {
 	abs, err := filepath.Abs(l.path)
 	if err != nil {
@@ -119,6 +122,10 @@ func (l *Log) open(ctx context.Context, busy time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("audit: open %s: %w", l.path, err)
 	}
+	// A decision reads the log with a few queries at once; keeping that
+	// many connections open spares each of them opening the file and
+	// reading the schema again (database/sql keeps two by default).
+	l.r.SetMaxIdleConns(readers)
 	if l.readOnly {
 		if err := l.checkReadable(ctx); err != nil {
 			return err
