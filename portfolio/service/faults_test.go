@@ -137,15 +137,7 @@ func TestKillSwitchTripsCancelsAndHoldsUntilReset(t *testing.T) {
 	w.consumerSettled(t, 1)
 
 	// A resting order of rotor's that the kill switch must cancel.
-	m2k, err := b.ResolveFuture(context.Background(), "M2K", rigNow, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resting := broker.OrderRequest{Ref: "rotor-0000000000000000-M2K-resting-target", Contract: m2k, Side: broker.Buy, Quantity: 1,
-		Type: broker.Limit, LimitPrice: decimal.NewFromInt(1000)}
-	if _, err := b.PlaceOrder(context.Background(), resting); err != nil {
-		t.Fatal(err)
-	}
+	resting := placeResting(t, b, "M2K", 1000)
 	// Small caps fall 12%: the long sleeve loses more than 3% of the account.
 	last := rigSeries["RUT"].Bars[len(rigSeries["RUT"].Bars)-1].Close
 	w.sim.SetPrice("RUT", last*0.88)
@@ -211,15 +203,7 @@ func TestWorkingOrderHoldsBackItsRoot(t *testing.T) {
 	l := w.openLog(t)
 	b := w.broker(t, 1)
 	w.start(t, w.config(b, l))
-	rty, err := b.ResolveFuture(context.Background(), "RTY", rigNow, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resting := broker.OrderRequest{Ref: "rotor-0000000000000000-RTY-resting-target", Contract: rty, Side: broker.Buy, Quantity: 1,
-		Type: broker.Limit, LimitPrice: decimal.NewFromInt(100)}
-	if _, err := b.PlaceOrder(context.Background(), resting); err != nil {
-		t.Fatal(err)
-	}
+	resting := placeResting(t, b, "RTY", 100)
 	// The service learns of it from the broker's order events, as it would
 	// of an order placed through its client by another rotor process.
 	checkFor(t, 10*time.Second, time.Millisecond, func() error {
@@ -252,4 +236,21 @@ func TestWorkingOrderHoldsBackItsRoot(t *testing.T) {
 	if len(intents) == 0 {
 		t.Fatal("the M2K leg should still go out")
 	}
+}
+
+// placeResting places, through b, a buy limit order of rotor's (by its
+// reference) in root's contract to hold, far below the market so that it
+// rests, and returns it.
+func placeResting(tb testing.TB, b broker.Broker, root string, limit int64) broker.OrderRequest {
+	tb.Helper()
+	c, err := b.ResolveFuture(context.Background(), root, rigNow, 5)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	o := broker.OrderRequest{Ref: "rotor-0000000000000000-" + root + "-resting-target", Contract: c, Side: broker.Buy, Quantity: 1,
+		Type: broker.Limit, LimitPrice: decimal.NewFromInt(limit)}
+	if _, err := b.PlaceOrder(context.Background(), o); err != nil {
+		tb.Fatal(err)
+	}
+	return o
 }
