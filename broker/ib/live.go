@@ -78,8 +78,9 @@ import (
 // Account values have no per-contract message to settle on; after our own
 // fill Account waits up to the same bound for the next accountSummaryEnd,
 // then answers with what it has. Its UpdatedAt is when the last value
-// arrived, which says how old the answer is (real TWS refreshes the summary
-// every few minutes, not after each fill).
+// arrived, which says how old the answer is; values older than
+// Config.AccountMaxAge are read afresh with a request of their own, since
+// real TWS refreshes the summary every few minutes, not as prices move.
 
 // liveView is one session's picture of the account, kept by its
 // subscriptions. The wrapper's callbacks write it on ibapi's decoder
