@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rotor-trading/rotor/broker"
+	"github.com/rotor-trading/rotor/broker/ib"
 	"github.com/rotor-trading/rotor/portfolio"
 	"github.com/rotor-trading/rotor/portfolio/service"
 	"github.com/rotor-trading/rotor/risk"
@@ -46,6 +47,11 @@ type fileConfig struct {
 type ibConfig struct {
 	Addr     string `yaml:"addr" json:"addr"`
 	ClientID int64  `yaml:"client_id" json:"client_id"`
+	// AccountMaxAge is ib.Config.AccountMaxAge and QuoteMaxAge
+	// service.Config.QuoteMaxAge: how old account values and daily bars
+	// read from IB may be for a decision to use them.
+	AccountMaxAge time.Duration `yaml:"account_max_age" json:"account_max_age"`
+	QuoteMaxAge   time.Duration `yaml:"quote_max_age" json:"quote_max_age"`
 }
 
 type natsConfig struct {
@@ -97,7 +103,8 @@ func defaultFileConfig() fileConfig {
 	l := risk.DefaultLimits()
 	return fileConfig{
 		DataDir: "rotor-data", Mode: "dry_run", Trust: []string{},
-		IB:            ibConfig{Addr: "127.0.0.1:7497", ClientID: 11},
+		IB: ibConfig{Addr: "127.0.0.1:7497", ClientID: 11,
+			AccountMaxAge: ib.DefaultAccountMaxAge, QuoteMaxAge: service.DefaultQuoteMaxAge},
 		Worker:        workerConfig{Delay: worker.DefaultDelay, RetryEvery: worker.DefaultRetryEvery, MaxCatchUp: worker.DefaultMaxCatchUp},
 		Sleeve:        portfolio.DefaultSleeve(),
 		InitialMargin: service.DefaultInitialMargin(),
@@ -158,6 +165,12 @@ func (c fileConfig) validate() error {
 	if c.IB.ClientID < 0 {
 		errs = append(errs, fmt.Errorf("ib.client_id: %d, want 0 or more", c.IB.ClientID))
 	}
+	if c.IB.AccountMaxAge <= 0 {
+		errs = append(errs, fmt.Errorf("ib.account_max_age: %s, want more than 0 (e.g. 10s)", c.IB.AccountMaxAge))
+	}
+	if c.IB.QuoteMaxAge <= 0 || c.IB.QuoteMaxAge >= c.Risk.MaxPriceAge {
+		errs = append(errs, fmt.Errorf("ib.quote_max_age: %s, want more than 0 and less than risk.max_price_age (%s), or every price is stale", c.IB.QuoteMaxAge, c.Risk.MaxPriceAge))
+	}
 	if c.Worker.Delay <= 0 {
 		errs = append(errs, fmt.Errorf("worker.delay: %s, want more than 0 (e.g. 30m)", c.Worker.Delay))
 	}
@@ -186,7 +199,7 @@ func (c fileConfig) validate() error {
 // envKeys are the keys ROTOR_* variables may set: ROTOR_ plus the key in
 // upper case with dots as underscores (ROTOR_IB_ADDR, ROTOR_NATS_PASSWORD).
 // trust takes a comma-separated list.
-var envKeys = []string{"data_dir", "audit", "account", "mode", "metrics_addr", "ib.addr", "ib.client_id",
+var envKeys = []string{"data_dir", "audit", "account", "mode", "metrics_addr", "ib.addr", "ib.client_id", "ib.account_max_age", "ib.quote_max_age",
 	"nats.url", "nats.creds", "nats.nkey", "nats.ca", "nats.cert", "nats.key", "nats.user", "nats.password", "nats.token",
 	"worker.data", "worker.key", "worker.delay", "worker.retry_every", "worker.max_catch_up", "trust"}
 
@@ -360,9 +373,11 @@ func setKeys(path string, lookup func(string) (string, bool)) (map[string]bool, 
 }
 
 // serviceBase is the portfolio service's configuration from the file: the
-// sleeve and the risk limits (the flags give the rest).
+// sleeve, the risk limits and how old a price may be (the flags give the
+// rest).
 func (g *globalFlags) serviceBase() service.Config {
-	return service.Config{Sleeve: g.cfg.Sleeve, Limits: g.cfg.Risk.limits(), InitialMargin: g.cfg.InitialMargin}
+	return service.Config{Sleeve: g.cfg.Sleeve, Limits: g.cfg.Risk.limits(), InitialMargin: g.cfg.InitialMargin,
+		QuoteMaxAge: g.cfg.IB.QuoteMaxAge}
 }
 
 // masked is c with its secrets replaced, for printing.

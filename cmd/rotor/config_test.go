@@ -58,6 +58,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"bad drawdown", "risk:\n  max_drawdown: \"2\"\n", []string{"risk", "MaxDrawdown"}},
 		{"bad duration", "worker:\n  delay: soon\n", []string{"soon"}},
 		{"bad catch-up", "worker:\n  max_catch_up: 0\n", []string{"worker.max_catch_up", "at least 1"}},
+		{"quotes staler than risk allows", "ib:\n  quote_max_age: 20m\n", []string{"ib.quote_max_age", "risk.max_price_age (15m0s)"}},
+		{"no account age", "ib:\n  account_max_age: 0s\n", []string{"ib.account_max_age", "more than 0"}},
 	} {
 		_, err := loadConfig(writeFile(t, "rotor.yaml", c.text))
 		if err == nil {
@@ -69,6 +71,10 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", c.name, err, w)
 			}
 		}
+	}
+	t.Setenv("ROTOR_IB_QUOTE_MAX_AGE", "30s")
+	if cfg, err := loadConfig(""); err != nil || cfg.IB.QuoteMaxAge != 30*time.Second {
+		t.Fatalf("ROTOR_IB_QUOTE_MAX_AGE=30s: %v, quote_max_age %s", err, cfg.IB.QuoteMaxAge)
 	}
 	t.Setenv("ROTOR_WORKER_MAX_CATCH_UP", "many")
 	if _, err := loadConfig(""); err == nil || !strings.Contains(err.Error(), "ROTOR_WORKER_MAX_CATCH_UP") {

@@ -27,6 +27,8 @@ metrics_addr: ""             # serve Prometheus metrics here (e.g. 127.0.0.1:946
 ib:
   addr: 127.0.0.1:7497       # TWS (paper 7497) or IB Gateway (paper 4002), or 'rotor ibsim'
   client_id: 11              # TWS API client id of the portfolio service
+  account_max_age: 10s       # account values older than this are read again (TWS pushes them every few minutes)
+  quote_max_age: 2m0s        # daily bars (prices) are re-read in the background; a decision uses a read this recent
 
 nats:
   url: ""                    # NATS URL(s), comma-separated; "" runs an embedded server in data_dir

@@ -28,9 +28,13 @@ type serviceFlags struct {
 	trust              []string
 	metricsAddr        string
 	nats               natsFlags
+	// ib is the configuration file's ib section (filled in before the
+	// command runs).
+	ib *ibConfig
 }
 
 func (f *serviceFlags) register(cmd *cobra.Command, g *globalFlags, clientID int64) {
+	f.ib = &g.cfg.IB
 	fl := cmd.Flags()
 	fl.StringVar(&f.dataDir, "data-dir", "rotor-data", "rotor's data directory (embedded NATS store, audit log, the worker's key)")
 	fl.StringVar(&f.auditPath, "audit", "", "the audit log (SQLite); default <data-dir>/audit.db")
@@ -75,7 +79,7 @@ func (f *serviceFlags) trusted() ([]string, error) {
 // openBroker connects to TWS (or the paper broker) and returns the client
 // and the account it trades.
 func (f *serviceFlags) openBroker(ctx context.Context, log zerolog.Logger) (*ib.Client, string, error) {
-	c := ib.New(ib.Config{Addr: f.ibAddr, ClientID: f.clientID, Account: f.account, Logger: log})
+	c := ib.New(ib.Config{Addr: f.ibAddr, ClientID: f.clientID, Account: f.account, AccountMaxAge: f.ib.AccountMaxAge, Logger: log})
 	if err := c.Open(ctx); err != nil {
 		return nil, "", fmt.Errorf("connect to TWS at %s (is TWS or IB Gateway running with the API enabled on that port? 'rotor ibsim' serves a paper broker): %w", f.ibAddr, err)
 	}
