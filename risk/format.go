@@ -1,7 +1,7 @@
 package risk
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/rotor-trading/rotor/broker"
@@ -39,25 +39,27 @@ func fmtUSD(x decimal.Decimal) string {
 // fmtContracts writes a count of contracts: 1 contract, 7 contracts.
 func fmtContracts(n int64) string {
 	if n == 1 || n == -1 {
-		return fmt.Sprintf("%d contract", n)
+		return strconv.FormatInt(n, 10) + " contract"
 	}
-	return fmt.Sprintf("%d contracts", n)
+	return strconv.FormatInt(n, 10) + " contracts"
 }
 
 // orderName names an order: "BUY RTYZ6 order".
 func orderName(o broker.OrderRequest) string {
-	return fmt.Sprintf("%s %s order", o.Side, contractName(o.Contract))
+	return string(o.Side) + " " + contractName(o.Contract) + " order"
 }
 
 // outcome ends a verdict's sentence with what happened to the order.
 func outcome(o broker.OrderRequest, from, to int64) string {
+	// Concatenation rather than fmt: Check writes one or more of these for
+	// every order it sees.
 	switch {
 	case to <= 0:
-		return fmt.Sprintf("%s of %s rejected", orderName(o), fmtContracts(from))
+		return orderName(o) + " of " + fmtContracts(from) + " rejected"
 	case to < from:
-		return fmt.Sprintf("%s scaled from %d to %s", orderName(o), from, fmtContracts(to))
+		return orderName(o) + " scaled from " + strconv.FormatInt(from, 10) + " to " + fmtContracts(to)
 	}
-	return fmt.Sprintf("%s of %s approved", orderName(o), fmtContracts(from))
+	return orderName(o) + " of " + fmtContracts(from) + " approved"
 }
 
 // ratio is a/b rounded for display; zero when b is not positive.

@@ -24,7 +24,9 @@ type KillSwitch struct {
 func lossBreaches(l Limits, nlv, dayStart, hwm decimal.Decimal) []Verdict {
 	var out []Verdict
 	loss := dayStart.Sub(nlv)
-	if l.DailyLossFraction.IsPositive() && loss.GreaterThan(l.DailyLossFraction.Mul(dayStart)) {
+	// With the fraction and dayStart positive the limit is positive, so a
+	// day that lost nothing cannot breach it and is not multiplied out.
+	if l.DailyLossFraction.IsPositive() && loss.IsPositive() && loss.GreaterThan(l.DailyLossFraction.Mul(dayStart)) {
 		frac := ratio(loss, dayStart)
 		out = append(out, Verdict{Code: CodeDailyLoss, Action: ActionReject,
 			Limit: l.DailyLossFraction, Actual: frac, Unit: "fraction",

@@ -35,9 +35,9 @@ type unvalued struct {
 func newBook(in Input, prices priceIndex) (*book, []unvalued) {
 	b := &book{
 		nlv:           in.Account.NetLiquidation,
-		pos:           map[string]int64{},
-		rootContracts: map[string]int64{},
-		rootNotional:  map[string]decimal.Decimal{},
+		pos:           make(map[string]int64, len(in.Positions)+len(in.Orders)),
+		rootContracts: make(map[string]int64, len(in.Positions)+len(in.Orders)),
+		rootNotional:  make(map[string]decimal.Decimal, len(in.Positions)+len(in.Orders)),
 		margin:        in.Account.InitMargin,
 	}
 	type held struct {
@@ -45,7 +45,7 @@ func newBook(in Input, prices priceIndex) (*book, []unvalued) {
 		qty int64
 	}
 	var keys []string
-	byKey := map[string]*held{}
+	byKey := make(map[string]*held, len(in.Positions))
 	for i, p := range in.Positions {
 		if p.Quantity == 0 || !isFuture(p.Contract) {
 			continue
@@ -69,19 +69,20 @@ func newBook(in Input, prices priceIndex) (*book, []unvalued) {
 		b.pos[k] = h.qty
 		n := abs(h.qty)
 		b.rootContracts[c.Symbol] += n
-		name := fmt.Sprintf("%s (%d held)", contractName(c), h.qty)
+		// name is built only for a position that cannot be valued.
+		name := func() string { return fmt.Sprintf("%s (%d held)", contractName(c), h.qty) }
 		mult := multiplier(c)
 		pr, ok := prices.lookup(c)
 		switch {
 		case mult == 0:
-			bad = append(bad, unvalued{CodeNoPrice, name + " has no known multiplier"})
+			bad = append(bad, unvalued{CodeNoPrice, name() + " has no known multiplier"})
 			continue
 		case !ok || !pr.Value.IsPositive():
-			bad = append(bad, unvalued{CodeNoPrice, name + " has no reference price"})
+			bad = append(bad, unvalued{CodeNoPrice, name() + " has no reference price"})
 			continue
 		case age(in.Now, pr.Time) > in.Limits.MaxPriceAge:
 			bad = append(bad, unvalued{CodeStalePrice, fmt.Sprintf("%s has a reference price from %s, older than %s",
-				name, pr.Time.UTC().Format("2006-01-02 15:04:05Z"), in.Limits.MaxPriceAge)})
+				name(), pr.Time.UTC().Format("2006-01-02 15:04:05Z"), in.Limits.MaxPriceAge)})
 			continue
 		}
 		unit := pr.Value.Mul(decimal.NewFromInt(mult))
@@ -176,27 +177,27 @@ func (b *book) exposureLines(l Limits, key, root string, unit, im decimal.Decima
 	dp0 := decimal.NewFromInt(p0)
 	ap0 := decimal.NewFromInt(abs(p0))
 	il := l.ForRoot(root)
-	lines := []line{
+	held, signed := ap0.Mul(unit), dp0.Mul(unit) // decimals are immutable, so shared
+	maxContracts := decimal.NewFromInt(il.MaxContracts)
+	// bound is max·d. Where d is 1 it is max itself, coefficient and
+	// exponent alike (one's exponent is 0), so it is not multiplied.
+	return []line{
 		{code: CodeInstrumentContracts, unit: "contracts",
 			off: decimal.NewFromInt(b.rootContracts[root] - abs(p0)), a: dp0, u: one,
-			max: decimal.NewFromInt(il.MaxContracts), d: one},
+			max: maxContracts, d: one, bound: maxContracts},
 		{code: CodeInstrumentNotional, unit: "USD",
-			off: b.rootNotional[root].Sub(ap0.Mul(unit)), a: dp0.Mul(unit), u: unit,
-			max: il.MaxNotional, d: one},
+			off: b.rootNotional[root].Sub(held), a: signed, u: unit,
+			max: il.MaxNotional, d: one, bound: il.MaxNotional},
 		{code: CodeGrossLeverage, unit: "x",
-			off: b.gross.Sub(ap0.Mul(unit)), a: dp0.Mul(unit), u: unit,
-			max: l.MaxGrossLeverage, d: b.nlv},
+			off: b.gross.Sub(held), a: signed, u: unit,
+			max: l.MaxGrossLeverage, d: b.nlv, bound: l.MaxGrossLeverage.Mul(b.nlv)},
 		{code: CodeNetLeverage, unit: "x",
 			off: decimal.Zero, a: b.net, u: unit,
-			max: l.MaxNetLeverage, d: b.nlv},
+			max: l.MaxNetLeverage, d: b.nlv, bound: l.MaxNetLeverage.Mul(b.nlv)},
 		{code: CodeMargin, unit: "fraction",
 			off: b.margin.Sub(ap0.Mul(im)), a: dp0.Mul(im), u: im,
-			max: l.MaxMarginUse, d: b.nlv},
+			max: l.MaxMarginUse, d: b.nlv, bound: l.MaxMarginUse.Mul(b.nlv)},
 	}
-	for i := range lines {
-		lines[i].bound = lines[i].max.Mul(lines[i].d)
-	}
-	return lines
 }
 
 var one = decimal.NewFromInt(1)

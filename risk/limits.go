@@ -107,7 +107,7 @@ func (l Limits) Validate() error {
 		}
 	}
 	fraction := func(field string, v decimal.Decimal, max decimal.Decimal, maxIncluded bool) {
-		if !v.IsPositive() || v.GreaterThan(max) || (!maxIncluded && v.Equal(max)) {
+		if cmp := v.Cmp(max); !v.IsPositive() || cmp > 0 || (!maxIncluded && cmp == 0) {
 			want := "in (0, " + max.String() + ")"
 			if maxIncluded {
 				want = "in (0, " + max.String() + "]"
@@ -124,7 +124,7 @@ func (l Limits) Validate() error {
 		positive(field+".MaxNotional", il.MaxNotional)
 	}
 	checkInstrument("Instrument", l.Instrument)
-	roots := make([]string, 0, len(l.InstrumentOverrides))
+	var roots []string // in order, for a stable message; Check validates on every call
 	for r := range l.InstrumentOverrides {
 		roots = append(roots, r)
 	}
