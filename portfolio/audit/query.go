@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -115,6 +116,31 @@ func (l *Log) each(ctx context.Context, q string, args []any, fn func(Record) er
 		}
 	}
 	return dbError("query", rows.Err())
+}
+
+// LastSeqOf returns the seq of the newest row of any of kinds, 0 when there
+// is none: one indexed lookup per kind, cheap enough to ask on every
+// decision whether state derived from those kinds may have changed.
+func (l *Log) LastSeqOf(ctx context.Context, kinds ...string) (int64, error) {
+	if len(kinds) == 0 {
+		return 0, errors.New("audit: LastSeqOf needs at least one kind")
+	}
+	if err := l.acquire(); err != nil {
+		return 0, err
+	}
+	defer l.mu.RUnlock()
+	parts := make([]string, len(kinds))
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		parts[i] = "SELECT MAX(seq) AS s FROM events WHERE kind = ?"
+		args[i] = k
+	}
+	var seq sql.NullInt64
+	q := "SELECT MAX(s) FROM (" + strings.Join(parts, " UNION ALL ") + ")"
+	if err := l.r.QueryRowContext(ctx, q, args...).Scan(&seq); err != nil {
+		return 0, dbError("last seq", err)
+	}
+	return seq.Int64, nil
 }
 
 // Get returns row seq, or ErrNotFound.

@@ -141,6 +141,38 @@ func TestLast(t *testing.T) {
 	}
 }
 
+func TestLastSeqOf(t *testing.T) {
+	ctx := context.Background()
+	l := MustOpenLog(t)
+	if seq, err := l.LastSeqOf(ctx, audit.KindOrderIntent); err != nil || seq != 0 {
+		t.Fatalf("LastSeqOf on empty=%d, %v, want 0", seq, err)
+	}
+	decision(t, l, "ev-a", true)
+	for _, c := range []struct {
+		kinds []string
+		want  int64
+	}{
+		{[]string{audit.KindOrderIntent}, 5},
+		{[]string{audit.KindOrderIntent, audit.KindPlan}, 5},
+		{[]string{"no_such_kind", audit.KindPlan}, 2},
+		{[]string{"no_such_kind"}, 0},
+	} {
+		want, err := l.Query(ctx, audit.Filter{Kinds: c.kinds, Desc: true, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) > 0 && want[0].Seq != c.want {
+			t.Fatalf("the fixture changed: newest of %v is %d", c.kinds, want[0].Seq)
+		}
+		if seq, err := l.LastSeqOf(ctx, c.kinds...); err != nil || seq != c.want {
+			t.Errorf("LastSeqOf(%v)=%d, %v, want %d", c.kinds, seq, err, c.want)
+		}
+	}
+	if _, err := l.LastSeqOf(ctx); err == nil {
+		t.Error("LastSeqOf() with no kind: no error")
+	}
+}
+
 func TestIntentsWithoutFinalState(t *testing.T) {
 	ctx := context.Background()
 	l := MustOpenLog(t)

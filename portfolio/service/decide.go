@@ -53,38 +53,23 @@ func (d Decision) marksRows() []audit.Entry {
 func (s *Service) Decide(ctx context.Context, ev signals.Event) (Decision, error) {
 	now := s.cfg.Now()
 	d := Decision{Event: ev, EventID: ev.ID, Account: s.cfg.Account, At: now}
-	log, acct := s.cfg.Log, s.cfg.Account
+	acct := s.cfg.Account
 	// The broker's view and the log's state are independent reads.
 	var (
-		m         Market
-		marks     state.Marks
-		haveMarks bool
-		errs      [4]error
-		wg        sync.WaitGroup
+		m    Market
+		st   logState
+		errs [2]error
+		wg   sync.WaitGroup
 	)
 	wg.Go(func() { m, errs[0] = s.readMarket(ctx, now) })
-	wg.Go(func() {
-		if d.KillSwitch, errs[1] = state.KillSwitch(ctx, log, acct); errs[1] != nil {
-			errs[1] = fmt.Errorf("read the kill switch: %w", errs[1])
-		}
-	})
-	wg.Go(func() {
-		if marks, haveMarks, errs[2] = state.LoadMarks(ctx, log, acct); errs[2] != nil {
-			errs[2] = fmt.Errorf("read the risk marks: %w", errs[2])
-		}
-	})
-	wg.Go(func() {
-		if d.Blocked, errs[3] = state.Blocked(ctx, log, acct); errs[3] != nil {
-			errs[3] = fmt.Errorf("read blocked instruments: %w", errs[3])
-		}
-	})
+	wg.Go(func() { st, errs[1] = s.readLogState(ctx) })
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
 		return d, err
 	}
-	d.Market = m
+	d.Market, d.KillSwitch, d.Blocked = m, st.ks, st.blocked
 	var err error
-	if d.Marks, d.marksRow, err = state.AdvanceMarks(marks, haveMarks, acct, m.Account.NetLiquidation, state.TradeDate(now)); err != nil {
+	if d.Marks, d.marksRow, err = state.AdvanceMarks(st.marks, st.haveMarks, acct, m.Account.NetLiquidation, state.TradeDate(now)); err != nil {
 		return d, fmt.Errorf("bring the day's marks up to date: %w", err)
 	}
 	d.Targets, err = portfolio.NewTargets(portfolio.TargetInput{

@@ -32,6 +32,7 @@ type Service struct {
 	rejected    map[string]bool            // stream/seq of messages whose rejection is recorded
 	working     working                    // rotor's orders that may be working; nil until the first reconciliation
 	quotes      quoteBook
+	logState    logState // the log's state as the last decision read it
 
 	ctx       context.Context
 	cancel    context.CancelFunc
