@@ -62,13 +62,26 @@ func (l *Log) append(ctx context.Context, entries []Entry, batch bool) ([]Record
 		recs[i] = r
 	}
 
+	// The statements are taken before the transaction holds the writer's
+	// only connection (see statementCache.get).
+	headStmt, doneHead, err := l.ws.get(ctx, headSQL)
+	if err != nil {
+		return nil, dbError("append: prepare", err)
+	}
+	defer doneHead()
+	insertStmt, doneInsert, err := l.ws.get(ctx, insertSQL)
+	if err != nil {
+		return nil, dbError("append: prepare", err)
+	}
+	defer doneInsert()
+
 	tx, err := l.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock, now
 	if err != nil {
 		return nil, dbError("append: begin", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 
-	head, err := headOf(ctx, tx)
+	head, err := headOf(ctx, tx.StmtContext(ctx, headStmt))
 	if err != nil {
 		return nil, dbError("append: read head", err)
 	}
@@ -81,13 +94,7 @@ func (l *Log) append(ctx context.Context, entries []Entry, batch bool) ([]Record
 	timeText := formatTime(now)
 	now, _ = time.Parse(timeLayout, timeText) // what a reader will get back
 
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events
-		(seq, time, kind, event_id, plan_id, order_ref, broker_order_id, perm_id, instrument, account, payload, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, dbError("append: prepare", err)
-	}
-	defer stmt.Close()
+	stmt := tx.StmtContext(ctx, insertStmt)
 
 	for i := range recs {
 		r := &recs[i]
@@ -112,12 +119,18 @@ func (l *Log) append(ctx context.Context, entries []Entry, batch bool) ([]Record
 	return recs, nil
 }
 
-// headOf reads the last row's seq and hash (GenesisHash for an empty log).
-func headOf(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (Head, error) {
+const (
+	headSQL   = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+	insertSQL = `INSERT INTO events
+		(seq, time, kind, event_id, plan_id, order_ref, broker_order_id, perm_id, instrument, account, payload, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+// headOf reads the last row's seq and hash (GenesisHash for an empty log)
+// with headSQL's statement.
+func headOf(ctx context.Context, stmt *sql.Stmt) (Head, error) {
 	h := Head{Hash: GenesisHash}
-	err := q.QueryRowContext(ctx, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").Scan(&h.Seq, &h.Hash)
+	err := stmt.QueryRowContext(ctx).Scan(&h.Seq, &h.Hash)
 	if err == sql.ErrNoRows {
 		return Head{Hash: GenesisHash}, nil
 	}
@@ -167,8 +180,18 @@ func prepare(e Entry) (Record, *InvalidError) {
 		if !json.Valid(e.RawPayload) {
 			return bad("RawPayload", "not valid JSON")
 		}
-		raw = e.RawPayload
+		if !utf8.Valid(e.RawPayload) {
+			return bad("Payload", "not valid UTF-8")
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, e.RawPayload); err != nil {
+			return bad("Payload", "not valid JSON: %v", err)
+		}
+		raw = buf.Bytes()
 	case e.Payload != nil:
+		// json.Marshal's output is compact valid UTF-8 already: it
+		// compacts what MarshalJSON methods and RawMessages return, and
+		// replaces invalid UTF-8 in strings.
 		b, err := json.Marshal(e.Payload)
 		if err != nil {
 			return bad("Payload", "cannot be marshalled to JSON: %v", err)
@@ -177,19 +200,12 @@ func prepare(e Entry) (Record, *InvalidError) {
 	default:
 		raw = []byte("{}")
 	}
-	if !utf8.Valid(raw) {
-		return bad("Payload", "not valid UTF-8")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return bad("Payload", "not valid JSON: %v", err)
-	}
 
 	return Record{
 		Kind: e.Kind, EventID: e.EventID, PlanID: e.PlanID, OrderRef: e.OrderRef,
 		BrokerOrderID: e.BrokerOrderID, PermID: e.PermID,
 		Instrument: e.Instrument, Account: e.Account,
-		Payload: json.RawMessage(buf.Bytes()),
+		Payload: json.RawMessage(raw),
 	}, nil
 }
 

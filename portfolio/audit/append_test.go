@@ -46,13 +46,21 @@ func TestAppend_RoundTrip(t *testing.T) {
 		t.Fatalf("ComputeHash()=%s, want %s", got, want)
 	}
 
+	// A marshalled payload is stored compact too, whatever loose JSON or
+	// invalid UTF-8 it carries.
+	loose := mustAppend(t, l, audit.Entry{Kind: audit.KindPlan, Payload: map[string]any{
+		"raw": json.RawMessage("{ \"a\" :\n [1, 2] }"), "text": "bad \xff byte"}})
+	if got, want := string(loose.Payload), `{"raw":{"a":[1,2]},"text":"bad \ufffd byte"}`; got != want {
+		t.Fatalf("Payload=%s, want %s", got, want)
+	}
+
 	// Empty ids come back empty, the default payload is {}.
 	r2 := mustAppend(t, l, audit.Entry{Kind: audit.KindError})
 	back2, err := l.Get(ctx, r2.Seq)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back2.EventID != "" || back2.BrokerOrderID != 0 || string(back2.Payload) != "{}" || back2.PrevHash != got.Hash {
+	if back2.EventID != "" || back2.BrokerOrderID != 0 || string(back2.Payload) != "{}" || back2.PrevHash != loose.Hash {
 		t.Fatalf("Get(2)=%+v", back2)
 	}
 	if _, err := l.Get(ctx, 99); !errors.Is(err, audit.ErrNotFound) {

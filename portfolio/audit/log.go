@@ -47,6 +47,9 @@ type Log struct {
 
 	w *sql.DB // one connection, BEGIN IMMEDIATE; nil when read-only
 	r *sql.DB // read-only connections for queries and Verify
+	// ws and rs are w's and r's prepared statements (ws is nil when
+	// read-only).
+	ws, rs *statementCache
 
 	mu     sync.RWMutex // held for reading by every operation, for writing by Close
 	closed bool
@@ -116,6 +119,7 @@ func (l *Log) open(ctx context.Context, busy time.Duration) error {
 		if err := l.migrate(ctx); err != nil {
 			return err
 		}
+		l.ws = newStatementCache(l.w)
 	}
 
 	l.r, err = sql.Open("sqlite3", base+"?mode=ro&_foreign_keys=on&_busy_timeout="+ms)
@@ -126,6 +130,7 @@ func (l *Log) open(ctx context.Context, busy time.Duration) error {
 	// many connections open spares each of them opening the file and
 	// reading the schema again (database/sql keeps two by default).
 	l.r.SetMaxIdleConns(readers)
+	l.rs = newStatementCache(l.r)
 	if l.readOnly {
 		if err := l.checkReadable(ctx); err != nil {
 			return err
@@ -179,6 +184,11 @@ func (l *Log) Close() error {
 }
 
 func (l *Log) closeDBs() error {
+	for _, c := range []*statementCache{l.ws, l.rs} {
+		if c != nil {
+			c.close()
+		}
+	}
 	var errs []error
 	if l.w != nil {
 		errs = append(errs, l.w.Close())

@@ -71,7 +71,8 @@ func (f Filter) where() (string, []any, error) {
 		q += " ORDER BY seq"
 	}
 	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+		q += " LIMIT ?" // an argument, so that every limit shares one prepared statement
+		args = append(args, f.Limit)
 	}
 	return q, args, nil
 }
@@ -101,7 +102,12 @@ func (l *Log) each(ctx context.Context, q string, args []any, fn func(Record) er
 		return err
 	}
 	defer l.mu.RUnlock()
-	rows, err := l.r.QueryContext(ctx, q, args...)
+	stmt, done, err := l.rs.get(ctx, q)
+	if err != nil {
+		return dbError("query", err)
+	}
+	defer done()
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return dbError("query", err)
 	}
@@ -137,7 +143,12 @@ func (l *Log) LastSeqOf(ctx context.Context, kinds ...string) (int64, error) {
 	}
 	var seq sql.NullInt64
 	q := "SELECT MAX(s) FROM (" + strings.Join(parts, " UNION ALL ") + ")"
-	if err := l.r.QueryRowContext(ctx, q, args...).Scan(&seq); err != nil {
+	stmt, done, err := l.rs.get(ctx, q)
+	if err != nil {
+		return 0, dbError("last seq", err)
+	}
+	defer done()
+	if err := stmt.QueryRowContext(ctx, args...).Scan(&seq); err != nil {
 		return 0, dbError("last seq", err)
 	}
 	return seq.Int64, nil
@@ -227,7 +238,12 @@ func (l *Log) Head(ctx context.Context) (Head, error) {
 		return Head{}, err
 	}
 	defer l.mu.RUnlock()
-	h, err := headOf(ctx, l.r)
+	stmt, done, err := l.rs.get(ctx, headSQL)
+	if err != nil {
+		return Head{}, dbError("head", err)
+	}
+	defer done()
+	h, err := headOf(ctx, stmt)
 	return h, dbError("head", err)
 }
 
