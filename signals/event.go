@@ -128,25 +128,32 @@ func MarshalEvent(ev Event) ([]byte, error) {
 // after the object, the canonical form (ignoring insignificant space), and
 // a valid event (Validate). It does not check the signature; see Verify.
 func UnmarshalEvent(data []byte) (Event, error) {
+	ev, _, err := unmarshalCanonical(data)
+	return ev, err
+}
+
+// unmarshalCanonical is UnmarshalEvent, also returning the event's
+// canonical JSON (data itself, or data compacted).
+func unmarshalCanonical(data []byte) (Event, []byte, error) {
 	var ev Event
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ev); err != nil {
-		return Event{}, fmt.Errorf("signals: decode event: %w", err)
+		return Event{}, nil, fmt.Errorf("signals: decode event: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Event{}, errors.New("signals: decode event: data after the event object")
+		return Event{}, nil, errors.New("signals: decode event: data after the event object")
 	}
 	again, err := marshalCanonical(ev)
 	if err != nil {
-		return Event{}, err
+		return Event{}, nil, err
 	}
 	// Compacting is needed only when the data is not canonical as sent
 	// (the common case is that it is).
 	if !bytes.Equal(data, again) {
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, data); err != nil {
-			return Event{}, fmt.Errorf("signals: decode event: %w", err)
+			return Event{}, nil, fmt.Errorf("signals: decode event: %w", err)
 		}
 		if !bytes.Equal(compact.Bytes(), again) {
 			i := 0
@@ -154,13 +161,13 @@ func UnmarshalEvent(data []byte) (Event, error) {
 				i++
 			}
 			lo := max(i-40, 0)
-			return Event{}, fmt.Errorf("%w: differs at byte %d, after %q", ErrNotCanonical, i, again[lo:i])
+			return Event{}, nil, fmt.Errorf("%w: differs at byte %d, after %q", ErrNotCanonical, i, again[lo:i])
 		}
 	}
 	if err := ev.Validate(); err != nil {
-		return Event{}, err
+		return Event{}, nil, err
 	}
-	return ev, nil
+	return ev, again, nil
 }
 
 func marshalCanonical(v any) ([]byte, error) {

@@ -1,7 +1,9 @@
 package signals
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -65,6 +67,45 @@ func Sign(ev *Event, kp nkeys.KeyPair) error {
 // ErrUntrustedKey or ErrBadSignature (wrapped, with detail) if not. It
 // does not validate the event; UnmarshalEvent and Event.Validate do.
 func Verify(ev Event, trusted []string) error {
+	return verify(ev, trusted, func() ([]byte, error) { return SigningBytes(ev) })
+}
+
+// UnmarshalVerified is UnmarshalEvent then Verify in one pass: decoding
+// proves the event's canonical JSON, and the signed bytes are cut from it
+// rather than encoded again. An error of the decoding is UnmarshalEvent's;
+// an error of the signature wraps ErrUnsigned, ErrUntrustedKey or
+// ErrBadSignature, as Verify's do, and comes with the decoded event.
+func UnmarshalVerified(data []byte, trusted []string) (Event, error) {
+	ev, canonical, err := unmarshalCanonical(data)
+	if err != nil {
+		return Event{}, err
+	}
+	return ev, verify(ev, trusted, func() ([]byte, error) { return signingBytesOf(ev, canonical) })
+}
+
+// signingBytesOf returns SigningBytes(ev) given ev's canonical JSON.
+// encoding/json writes struct fields in declaration order, and Signature,
+// Event's last field, is the only one it omits when empty: so the JSON
+// without the signature is the canonical JSON with its closing
+// `,"signature":{…}}` replaced by "}". Should the canonical JSON not end
+// that way (Event gained a field after Signature), the bytes are encoded
+// afresh.
+func signingBytesOf(ev Event, canonical []byte) ([]byte, error) {
+	sig, err := json.Marshal(ev.Signature)
+	if err != nil {
+		return nil, fmt.Errorf("signals: marshal the signature: %w", err)
+	}
+	suffix := append(append([]byte(`,"signature":`), sig...), '}')
+	if ev.Signature == nil || !bytes.HasSuffix(canonical, suffix) {
+		return SigningBytes(ev)
+	}
+	n := len(canonical) - len(suffix)
+	return append(canonical[:n:n], '}'), nil
+}
+
+// verify is Verify with the signed bytes from signed, which is called only
+// once the signature's key and encoding have been checked.
+func verify(ev Event, trusted []string, signed func() ([]byte, error)) error {
 	sig := ev.Signature
 	if sig == nil {
 		return ErrUnsigned
@@ -80,7 +121,7 @@ func Verify(ev Event, trusted []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: sig is not standard base64: %v", ErrBadSignature, err)
 	}
-	msg, err := SigningBytes(ev)
+	msg, err := signed()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}

@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -107,10 +108,75 @@ func TestSignVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := Verify(tt.ev(), tt.trusted); !errors.Is(err, tt.want) {
+			ev := tt.ev()
+			if err := Verify(ev, tt.trusted); !errors.Is(err, tt.want) {
 				t.Fatalf("Verify=%v, want %v", err, tt.want)
 			}
+			// Off the wire, UnmarshalVerified gives the same verdict, or
+			// UnmarshalEvent's error when the change broke the event.
+			data, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := UnmarshalVerified(data, tt.trusted)
+			if _, derr := UnmarshalEvent(data); derr != nil {
+				if err == nil || err.Error() != derr.Error() {
+					t.Fatalf("UnmarshalVerified=%v, want UnmarshalEvent's %v", err, derr)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("UnmarshalVerified=%v, want %v", err, tt.want)
+			}
+			if again, _ := json.Marshal(got); string(again) != string(data) {
+				t.Fatal("UnmarshalVerified's error came without the decoded event")
+			}
 		})
+	}
+}
+
+// TestUnmarshalVerifiedSignsWhatSigningBytesSigns holds the signed bytes cut
+// from the canonical JSON to SigningBytes over a week of events, and checks
+// that spaced-out JSON (canonical once compacted) verifies too.
+func TestUnmarshalVerifiedSignsWhatSigningBytesSigns(t *testing.T) {
+	kp, pub := mustUser(t)
+	evs, err := Replay(genUniverse(), DefaultConfig(), date(2023, 6, 1), date(2023, 6, 9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if err := Sign(&ev, kp); err != nil {
+			t.Fatal(err)
+		}
+		canonical, err := MarshalEvent(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := SigningBytes(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := signingBytesOf(ev, canonical)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("%s: signingBytesOf=%.60q…, %v; want SigningBytes' %.60q…", ev.AsOf, got, err, want)
+		}
+		if again, _ := MarshalEvent(ev); string(again) != string(canonical) {
+			t.Fatalf("%s: signingBytesOf changed the canonical JSON it was given", ev.AsOf)
+		}
+		// JSON that does not end in the signature is encoded afresh.
+		if got, err := signingBytesOf(ev, want); err != nil || string(got) != string(want) {
+			t.Fatalf("%s: signingBytesOf without the signature's tail=%.60q…, %v", ev.AsOf, got, err)
+		}
+		var spaced bytes.Buffer
+		if err := json.Indent(&spaced, canonical, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		for _, data := range [][]byte{canonical, spaced.Bytes()} {
+			back, err := UnmarshalVerified(data, []string{pub})
+			if err != nil || back.ID != ev.ID {
+				t.Fatalf("%s: UnmarshalVerified=%v, id %q", ev.AsOf, err, back.ID)
+			}
+		}
 	}
 }
 

@@ -89,8 +89,11 @@ func Admit(data []byte, p Policy, now time.Time) (signals.Event, error) {
 	if len(data) > p.MaxSize {
 		return signals.Event{}, reject(ReasonTooLarge, nil, "the message is %d bytes, over the limit of %d", len(data), p.MaxSize)
 	}
-	ev, err := signals.UnmarshalEvent(data)
-	if err != nil {
+	ev, err := signals.UnmarshalVerified(data, p.Trusted)
+	switch {
+	case errors.Is(err, signals.ErrUnsigned) || errors.Is(err, signals.ErrUntrustedKey) || errors.Is(err, signals.ErrBadSignature):
+		return signals.Event{}, signatureError(ev, p.Trusted, err)
+	case err != nil:
 		// What the strict decoder accepts is one canonical JSON object in
 		// UTF-8, so the checks that tell a broken message from one of the
 		// wrong shape run only on a failure.
@@ -98,9 +101,6 @@ func Admit(data []byte, p Policy, now time.Time) (signals.Event, error) {
 			return signals.Event{}, e
 		}
 		return signals.Event{}, classify(data, err)
-	}
-	if err := signals.Verify(ev, p.Trusted); err != nil {
-		return signals.Event{}, signatureError(ev, p.Trusted, err)
 	}
 	if e := checkSymbols(ev); e != nil {
 		return signals.Event{}, e
