@@ -209,7 +209,7 @@ func testGuardSurvives(t *testing.T, version wire.Version, minBad int64) {
 		t.Fatal(err)
 	}
 	var bad atomic.Int64
-	r, err := startRelay(up, 5*time.Second, func(string, error) { bad.Add(1) }, nil)
+	r, err := startRelay(up, 5*time.Second, MaxPacing, func(string, error) { bad.Add(1) }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

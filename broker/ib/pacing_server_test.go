@@ -47,14 +47,24 @@ func (s *countingTWS) serve() {
 	enc := wire.Encoder{V: v}
 	conn.Write(wire.HelloReply(v, time.Now()))
 	go func() { <-s.doneListening(); conn.Close() }()
-	for {
-		p, err := wire.ReadFrame(conn)
-		if err != nil {
-			return
+	// Arrivals are stamped by a goroutine that only reads, so that the
+	// time answering takes (long under the race detector) does not push
+	// the stamps of the frames queued behind it later.
+	frames := make(chan []byte, 1024)
+	go func() {
+		defer close(frames)
+		for {
+			p, err := wire.ReadFrame(conn)
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.at = append(s.at, time.Now())
+			s.mu.Unlock()
+			frames <- p
 		}
-		s.mu.Lock()
-		s.at = append(s.at, time.Now())
-		s.mu.Unlock()
+	}()
+	for p := range frames {
 		req, err := wire.DecodeRequest(v, p)
 		if err != nil {
 			continue

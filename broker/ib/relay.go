@@ -44,17 +44,20 @@ type relay struct {
 	err     error
 	once    sync.Once
 	wg      sync.WaitGroup
+	gate    *pacer       // paces the frames to TWS (see clientToServer)
 	sent    atomic.Int64 // client→server frames after the handshake (tests)
 }
 
 // startRelay listens on loopback and starts accepting the EClient's single
-// connection; acceptTimeout bounds the wait.
-func startRelay(up net.Conn, acceptTimeout time.Duration, badFrame func(string, error), tap func([]byte) bool) (*relay, error) {
+// connection; acceptTimeout bounds the wait, and at most perSec frames go to
+// TWS in any second.
+func startRelay(up net.Conn, acceptTimeout time.Duration, perSec int, badFrame func(string, error), tap func([]byte) bool) (*relay, error) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("ib: relay listen: %w", err)
 	}
-	r := &relay{up: up, ln: ln, badFrame: badFrame, tap: tap, ready: make(chan struct{}), done: make(chan struct{})}
+	r := &relay{up: up, ln: ln, badFrame: badFrame, tap: tap, gate: newPacer(perSec, time.Now),
+		ready: make(chan struct{}), done: make(chan struct{})}
 	r.wg.Add(1)
 	go r.run(acceptTimeout)
 	return r, nil
@@ -86,8 +89,7 @@ func (r *relay) run(acceptTimeout time.Duration) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		_, err := io.Copy(countingWriter{r.up, &r.sent}, down)
-		r.stop(fmt.Errorf("client side closed: %v", orEOF(err)))
+		r.stop(r.clientToServer(down))
 	}()
 	r.stop(r.serverToClient(down))
 }
@@ -218,14 +220,32 @@ func orEOF(err error) error {
 	return err
 }
 
-// countingWriter counts writes (roughly frames: the EClient flushes one
-// request per write) for tests.
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Int64
-}
-
-func (c countingWriter) Write(p []byte) (int, error) {
-	c.n.Add(1)
-	return c.w.Write(p)
+// clientToServer forwards the EClient's frames to TWS, each no sooner than
+// the pacing allows. The adapter paces its requests as it makes them
+// (Client.send), but a request then waits in ibapi's queue and writer for as
+// long as the machine is busy, and a late burst would land in the same
+// second at TWS as the requests paced after it. Here, where each frame
+// leaves for TWS, the count is of the frames themselves; the adapter's own
+// pacing keeps this gate from ever holding a frame in normal running.
+func (r *relay) clientToServer(down net.Conn) error {
+	br := bufio.NewReaderSize(down, 64<<10)
+	for {
+		p, err := readFrame(br)
+		if err != nil {
+			return fmt.Errorf("client side closed: %v", orEOF(err))
+		}
+		if d := r.gate.reserve(); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.done:
+				t.Stop()
+				return errors.New("stopped while pacing a request")
+			}
+		}
+		if err := writeFrame(r.up, p); err != nil {
+			return fmt.Errorf("TWS socket: %w", err)
+		}
+		r.sent.Add(1)
+	}
 }

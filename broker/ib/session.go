@@ -62,7 +62,7 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 	}
 	s := &session{n: n, down: make(chan struct{}), libClosed: make(chan struct{}),
 		accounts: make(chan []string, 1), nextIDs: make(chan int64, 8), control: make(chan int64, 16)}
-	s.relay, err = startRelay(up, c.cfg.ConnectTimeout, func(name string, err error) {
+	s.relay, err = startRelay(up, c.cfg.ConnectTimeout, c.cfg.Pacing, func(name string, err error) {
 		c.emitError(fmt.Errorf("ib: session %d: dropped a malformed %s frame from TWS: %w", n, name, err))
 	}, c.tap)
 	if err != nil {
