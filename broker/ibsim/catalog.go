@@ -2,7 +2,7 @@ package ibsim
 
 import (
 	"hash/fnv"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,9 +35,9 @@ var etfs = map[string]string{
 // indexes are served for history only (reqHistoricalData with secType IND).
 var indexes = map[string]string{"RUT": "Russell 2000 Index", "SPX": "S&P 500 Index"}
 
-// listedExpiries is how many quarterly expiries are listed: the front and
+// listedCount is how many quarterly expiries are listed: the front and
 // the next four, as the issue asks.
-const listedExpiries = 5
+const listedCount = 5
 
 // conID gives a stable contract id per contract, so a client that
 // reconnects (or a test run) sees the same ids.
@@ -47,14 +47,15 @@ func conID(key string) int64 {
 	return int64(h.Sum32()&0x3fffffff) + 100000
 }
 
-// futureListings returns the listed contracts of root on day.
-func futureListings(in broker.Instrument, day time.Time) []Listing {
+// futureListings returns the listed contracts of root whose expiries are
+// exps (listedExpiries(day) on a day).
+func futureListings(in broker.Instrument, exps []time.Time) []Listing {
 	scale := 1.0
 	if in.Multiplier >= 100 {
 		scale = 10
 	}
-	var out []Listing
-	for _, exp := range broker.QuarterlyExpiries(day, listedExpiries) {
+	out := make([]Listing, 0, len(exps))
+	for _, exp := range exps {
 		local := broker.LocalSymbol(in.Root, exp)
 		out = append(out, Listing{
 			Contract: broker.Contract{
@@ -65,6 +66,12 @@ func futureListings(in broker.Instrument, day time.Time) []Listing {
 		})
 	}
 	return out
+}
+
+// listedExpiries returns the quarterly expiries listed on day. They are
+// all a day's catalog depends on the day through.
+func listedExpiries(day time.Time) []time.Time {
+	return broker.QuarterlyExpiries(day, listedCount)
 }
 
 func etfListing(sym string) Listing {
@@ -98,19 +105,30 @@ type ContractQuery struct {
 // Lookup returns the listings matching q on day, nearest expiry first.
 // It returns none for a contract the paper broker does not list.
 func Lookup(q ContractQuery, day time.Time) []Listing {
-	return lookup(q, func(in broker.Instrument) []Listing { return futureListings(in, day) },
-		func() []Listing { return allListings(day) })
+	exps := listedExpiries(day)
+	return lookup(q, func(in broker.Instrument) []Listing { return futureListings(in, exps) },
+		func() []Listing { return allListings(exps) })
 }
 
 // lookup is Lookup over a day's catalog given as the listed futures of an
 // instrument and all listings. It never appends to or returns the slices
-// those give, so they may be shared (see listingCache).
+// those give, so they may be shared (see Catalog).
 func lookup(q ContractQuery, futures func(broker.Instrument) []Listing, all func() []Listing) []Listing {
 	var out []Listing
 	keep := func(ls ...Listing) {
-		for _, l := range ls {
-			if l.matches(q) {
-				out = append(out, l)
+		n := 0
+		for k := range ls {
+			if ls[k].matches(q) {
+				n++
+			}
+		}
+		if n == 0 {
+			return
+		}
+		out = slices.Grow(out, n) // one allocation: an order's lookup keeps one listing of five
+		for k := range ls {
+			if ls[k].matches(q) {
+				out = append(out, ls[k])
 			}
 		}
 	}
@@ -131,15 +149,17 @@ func lookup(q ContractQuery, futures func(broker.Instrument) []Listing, all func
 			keep(indexListing(sym))
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Expiry.Before(out[j].Expiry) })
+	slices.SortStableFunc(out, func(a, b Listing) int { return a.Expiry.Compare(b.Expiry) })
 	return out
 }
 
-func allListings(day time.Time) []Listing {
+// allListings returns every listing of a day whose listed expiries are
+// exps.
+func allListings(exps []time.Time) []Listing {
 	var out []Listing
 	for _, r := range broker.InstrumentRoots() {
 		in, _ := broker.LookupInstrument(r)
-		out = append(out, futureListings(in, day)...)
+		out = append(out, futureListings(in, exps)...)
 	}
 	for s := range etfs {
 		out = append(out, etfListing(s))
@@ -163,13 +183,16 @@ func (l Listing) matches(q ContractQuery) bool {
 		return false
 	}
 	if q.Month != "" && l.SecType == broker.Future {
+		// The expiry formats into a buffer on the stack: every order
+		// names its contract by month, and matches runs for each listing.
+		var buf [16]byte
 		switch len(q.Month) {
 		case 6:
-			if q.Month != l.Expiry.Format("200601") {
+			if q.Month != string(l.Expiry.AppendFormat(buf[:0], "200601")) {
 				return false
 			}
 		default:
-			if !strings.HasPrefix(q.Month, l.Expiry.Format("20060102")) {
+			if !strings.HasPrefix(q.Month, string(l.Expiry.AppendFormat(buf[:0], "20060102"))) {
 				return false
 			}
 		}

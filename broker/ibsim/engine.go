@@ -1,8 +1,9 @@
 package ibsim
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,6 +23,9 @@ type EngineConfig struct {
 	// PartialFillSize splits fills of larger orders into parts of this many
 	// contracts (0: fill whole).
 	PartialFillSize int64
+	// Catalog is where the engine finds the listings of the day, shared
+	// with other engines (nil: one of its own).
+	Catalog *Catalog
 }
 
 // Engine is the paper broker's book: orders, executions, positions and
@@ -41,11 +45,14 @@ type Engine struct {
 	positions map[int64]*position // by con id
 	nextPerm  int64
 	execSeq   int64
-	listings  listingCache // the catalog of the day, for Resolve and Place
+	catalog   *Catalog // the listings, for Resolve and Place
 }
 
+// position is a holding in one contract; the engine keeps none that is
+// flat.
 type position struct {
 	listing Listing
+	mult    decimal.Decimal // listing.Multiplier
 	qty     int64
 	avgCost decimal.Decimal // per contract, multiplier included, as IB reports it
 }
@@ -55,7 +62,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 	return &Engine{
 		cfg: cfg, prices: newPrices(cfg.Series), cash: cfg.StartingCash,
 		orders: make(map[int64]*Order), byClient: make(map[[2]int64]int64), maxID: make(map[int64]int64),
-		positions: make(map[int64]*position), nextPerm: 1_000_000_001,
+		positions: make(map[int64]*position), nextPerm: 1_000_000_001, catalog: cmp.Or(cfg.Catalog, new(Catalog)),
 	}
 }
 
@@ -166,7 +173,7 @@ func civilDay(t time.Time) time.Time {
 func (e *Engine) AccountID() string { return e.cfg.Account }
 
 // Resolve returns the listings matching q today.
-func (e *Engine) Resolve(q ContractQuery) []Listing { return e.listings.lookup(q, e.Today()) }
+func (e *Engine) Resolve(q ContractQuery) []Listing { return e.catalog.lookup(q, e.Today()) }
 
 // NextID returns the next order id for a client: one above the highest it
 // has used.
@@ -196,7 +203,7 @@ func (e *Engine) Place(s OrderSpec) (Order, []Update, error) {
 	if s.Account != "" && s.Account != e.cfg.Account {
 		return Order{}, nil, &Reject{CodeRejected, fmt.Sprintf("Order rejected - reason:Account %s is not managed by this session (%s)", s.Account, e.cfg.Account)}
 	}
-	matches := e.listings.lookup(s.Contract, e.Today())
+	matches := e.catalog.lookup(s.Contract, e.Today())
 	if len(matches) != 1 {
 		if len(matches) > 1 {
 			return Order{}, nil, &Reject{CodeNoSecDef, "The contract description specified for " + s.Contract.Symbol + " is ambiguous."}
@@ -226,8 +233,11 @@ func (e *Engine) Place(s OrderSpec) (Order, []Update, error) {
 	o.Status = broker.StatusSubmitted
 	e.orders[o.PermID] = &o
 	e.byClient[[2]int64{s.ClientID, s.OrderID}] = o.PermID
-	ups := []Update{{Kind: UpdateOpenOrder, Order: o}, {Kind: UpdateStatus, Order: o}}
-	ups = append(ups, e.match(&o, mark)...)
+	// Room for the acceptance and one fill, which is what a marketable
+	// order without partial fills makes.
+	ups := make([]Update, 0, 2+updatesPerFill)
+	ups = append(ups, Update{Kind: UpdateOpenOrder, Order: o}, Update{Kind: UpdateStatus, Order: o})
+	ups = e.match(ups, &o, mark)
 	return o, ups, nil // o as matched: Filled when it was marketable
 }
 
@@ -269,7 +279,6 @@ func (o Order) signed(q int64) int64 {
 // checkMargin refuses an order that adds margin beyond what the account's
 // equity covers, as TWS does with error 201.
 func (e *Engine) checkMargin(l Listing, delta int64, mark decimal.Decimal) error {
-	a := e.account()
 	cur := int64(0)
 	if p := e.positions[l.ConID]; p != nil {
 		cur = p.qty
@@ -277,8 +286,9 @@ func (e *Engine) checkMargin(l Listing, delta int64, mark decimal.Decimal) error
 	before, _ := marginFor(l, cur, mark)
 	after, _ := marginFor(l, cur+delta, mark)
 	if !after.GreaterThan(before) {
-		return nil
+		return nil // it adds no margin, whatever the account's values
 	}
+	a := e.account()
 	needed := a.InitMargin.Sub(before).Add(after)
 	if needed.GreaterThan(a.NetLiquidation) {
 		return &Reject{CodeRejected, fmt.Sprintf("Order rejected - reason:YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE [%s USD] MUST EXCEED THE INITIAL MARGIN [%s USD]",
@@ -287,10 +297,11 @@ func (e *Engine) checkMargin(l Listing, delta int64, mark decimal.Decimal) error
 	return nil
 }
 
-// match fills what is marketable of o at mark.
-func (e *Engine) match(o *Order, mark decimal.Decimal) []Update {
+// match fills what is marketable of o at mark and appends the updates to
+// ups.
+func (e *Engine) match(ups []Update, o *Order, mark decimal.Decimal) []Update {
 	if !o.Status.Working() {
-		return nil
+		return ups
 	}
 	slip := o.Listing.Tick.Mul(decimal.NewFromInt(e.cfg.SlippageTicks))
 	var px decimal.Decimal
@@ -304,20 +315,24 @@ func (e *Engine) match(o *Order, mark decimal.Decimal) []Update {
 	case o.Action == "SELL" && o.Limit.LessThanOrEqual(mark):
 		px = decimal.Max(mark.Sub(slip), o.Limit)
 	default:
-		return nil // a limit order that is not marketable rests
+		return ups // a limit order that is not marketable rests
 	}
-	var ups []Update
 	for o.Remaining() > 0 {
 		q := o.Remaining()
 		if n := e.cfg.PartialFillSize; n > 0 && q > n {
 			q = n
 		}
-		ups = append(ups, e.fill(o, q, px)...)
+		ups = e.fill(ups, o, q, px)
 	}
 	return ups
 }
 
-func (e *Engine) fill(o *Order, qty int64, px decimal.Decimal) []Update {
+// updatesPerFill is how many updates fill appends.
+const updatesPerFill = 4
+
+// fill executes qty of o at px and appends the updatesPerFill updates
+// that report it to ups.
+func (e *Engine) fill(ups []Update, o *Order, qty int64, px decimal.Decimal) []Update {
 	e.execSeq++
 	now := e.cfg.Now()
 	prevFilled := decimal.NewFromInt(o.Filled)
@@ -336,8 +351,8 @@ func (e *Engine) fill(o *Order, qty int64, px decimal.Decimal) []Update {
 	}
 	x.RealizedPnL = e.book(o.Listing, o.signed(qty), px, x.Commission)
 	e.execs = append(e.execs, x)
-	return []Update{{Kind: UpdateExecution, Order: *o, Exec: x}, {Kind: UpdateOpenOrder, Order: *o},
-		{Kind: UpdateStatus, Order: *o}, {Kind: UpdateCommission, Order: *o, Exec: x}}
+	return append(ups, Update{Kind: UpdateExecution, Order: *o, Exec: x}, Update{Kind: UpdateOpenOrder, Order: *o},
+		Update{Kind: UpdateStatus, Order: *o}, Update{Kind: UpdateCommission, Order: *o, Exec: x})
 }
 
 // execSide is how TWS reports an order's action on its executions: BOT
@@ -355,13 +370,12 @@ func execSide(action string) string {
 // book applies a fill of delta (signed) at px to positions and cash and
 // returns the realized P&L, commission excluded.
 func (e *Engine) book(l Listing, delta int64, px decimal.Decimal, commission decimal.Decimal) decimal.Decimal {
-	mult := decimal.NewFromInt(l.Multiplier)
 	p := e.positions[l.ConID]
 	if p == nil {
-		p = &position{listing: l}
+		p = &position{listing: l, mult: decimal.NewFromInt(l.Multiplier)}
 		e.positions[l.ConID] = p
 	}
-	cost := px.Mul(mult) // per contract
+	cost := px.Mul(p.mult) // per contract
 	realized := decimal.Zero
 	e.cash = e.cash.Sub(commission)
 	if l.SecType != broker.Future {
@@ -381,7 +395,8 @@ func (e *Engine) book(l Listing, delta int64, px decimal.Decimal, commission dec
 		realized = cost.Sub(p.avgCost).Mul(decimal.NewFromInt(closed)).Mul(sign)
 		p.qty += delta
 		if p.qty == 0 {
-			p.avgCost = decimal.Zero
+			// Reopening starts afresh, as from a zero average cost.
+			delete(e.positions, l.ConID)
 		} else if (p.qty > 0) == (delta > 0) { // flipped: the rest opens at px
 			p.avgCost = cost
 		}
@@ -462,7 +477,7 @@ func (e *Engine) sweep() []Update {
 		if err != nil {
 			continue
 		}
-		ups = append(ups, e.match(o, mark)...)
+		ups = e.match(ups, o, mark)
 	}
 	return ups
 }
@@ -472,7 +487,7 @@ func (e *Engine) sortedOrders() []*Order {
 	for _, o := range e.orders {
 		out = append(out, o)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].PermID < out[j].PermID })
+	slices.SortFunc(out, func(a, b *Order) int { return cmp.Compare(a.PermID, b.PermID) })
 	return out
 }
 
@@ -522,14 +537,12 @@ func (e *Engine) Positions() []PositionView {
 
 func (e *Engine) positionViews() []PositionView {
 	var out []PositionView
+	today := e.Today()
 	for _, p := range e.positions {
-		if p.qty == 0 {
-			continue
-		}
-		mark, _ := e.prices.mark(p.listing, e.Today())
+		mark, _ := e.prices.mark(p.listing, today)
 		out = append(out, PositionView{Listing: p.listing, Quantity: p.qty, AvgCost: p.avgCost, Mark: mark})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Listing.ConID < out[j].Listing.ConID })
+	slices.SortFunc(out, func(a, b PositionView) int { return cmp.Compare(a.Listing.ConID, b.Listing.ConID) })
 	return out
 }
 
@@ -553,13 +566,9 @@ func (e *Engine) account() AccountValues {
 	a := AccountValues{Cash: e.cash, RealizedPnL: e.realized}
 	today := e.Today()
 	for _, p := range e.positions {
-		if p.qty == 0 {
-			continue
-		}
 		mark, _ := e.prices.mark(p.listing, today)
-		mult := decimal.NewFromInt(p.listing.Multiplier)
 		q := decimal.NewFromInt(p.qty)
-		unit := mark.Mul(mult)
+		unit := mark.Mul(p.mult)
 		mv := unit.Mul(q)
 		upnl := unit.Sub(p.avgCost).Mul(q)
 		a.UnrealizedPnL = a.UnrealizedPnL.Add(upnl)

@@ -1,7 +1,11 @@
 package ibsim
 
 import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,14 +15,14 @@ import (
 	"github.com/rotor-trading/rotor/signals/marketdata"
 )
 
-// TestListingCacheMatchesLookup asks one cache about days on both sides of
+// TestCatalogMatchesLookup asks one catalog about days on both sides of
 // RTY's December 2026 expiry (18 December), in the order a clock moving
 // forward, then back, then forward again gives them, and checks every
 // answer against a catalog built afresh for the day.
-func TestListingCacheMatchesLookup(t *testing.T) {
+func TestCatalogMatchesLookup(t *testing.T) {
 	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
 	days := []time.Time{d(12, 16), d(12, 17), d(12, 18), d(12, 18), d(12, 19), d(12, 21), d(12, 17), d(12, 22), d(9, 18)}
-	var c listingCache
+	var c Catalog
 	for _, day := range days {
 		front := Lookup(ContractQuery{Symbol: "RTY", SecType: "FUT"}, day)
 		if len(front) == 0 {
@@ -43,16 +47,16 @@ func TestListingCacheMatchesLookup(t *testing.T) {
 		for _, q := range queries {
 			got, want := c.lookup(q, day), Lookup(q, day)
 			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("cache.lookup(%+v, %s) = %v, want %v", q, day.Format(time.DateOnly), got, want)
+				t.Fatalf("catalog.lookup(%+v, %s) = %v, want %v", q, day.Format(time.DateOnly), got, want)
 			}
 		}
 	}
 }
 
-// TestListingCacheAnswersAreTheCallers checks that changing what the cache
+// TestCatalogAnswersAreTheCallers checks that changing what the catalog
 // returned does not change its next answer.
-func TestListingCacheAnswersAreTheCallers(t *testing.T) {
-	var c listingCache
+func TestCatalogAnswersAreTheCallers(t *testing.T) {
+	var c Catalog
 	q := ContractQuery{Symbol: "RTY", SecType: "FUT"}
 	first := c.lookup(q, testDay)
 	want := Lookup(q, testDay)
@@ -61,7 +65,74 @@ func TestListingCacheAnswersAreTheCallers(t *testing.T) {
 	}
 	_ = append(first[:1], Listing{Name: "appended"})
 	if got := c.lookup(q, testDay); !reflect.DeepEqual(got, want) {
-		t.Fatalf("cache.lookup after the caller changed its answer = %v, want %v", got, want)
+		t.Fatalf("catalog.lookup after the caller changed its answer = %v, want %v", got, want)
+	}
+}
+
+// TestSharedCatalogMatchesLookup runs engines sharing one catalog, as a
+// sweep's do, concurrently (run with -race) over every day of two years,
+// each in its own order (forward, backward, shuffled), and checks what
+// they resolve against a catalog built afresh for the day. It also checks
+// that the catalog was shared: days listing the same expiries get one
+// catalog, built once.
+func TestSharedCatalogMatchesLookup(t *testing.T) {
+	first := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var days []time.Time
+	for d := first; d.Year() < 2028; d = d.AddDate(0, 0, 1) {
+		days = append(days, d)
+	}
+	orders := make([][]time.Time, 4)
+	for k := range orders {
+		orders[k] = slices.Clone(days)
+	}
+	slices.Reverse(orders[1])
+	for k, r := range []*rand.Rand{rand.New(rand.NewPCG(1, 2)), rand.New(rand.NewPCG(3, 4))} {
+		r.Shuffle(len(days), func(i, j int) { orders[2+k][i], orders[2+k][j] = orders[2+k][j], orders[2+k][i] })
+	}
+	queries := func(day time.Time) []ContractQuery {
+		front := Lookup(ContractQuery{Symbol: "M2K", SecType: "FUT"}, day)[0]
+		return []ContractQuery{
+			{Symbol: "RTY", SecType: "FUT"},
+			{Symbol: "M2K", SecType: "FUT", Month: front.Expiry.Format("20060102")},
+			{Symbol: "XAF", SecType: "FUT", Month: front.Expiry.AddDate(0, 3, 0).Format("200601")},
+			{LocalSymbol: front.LocalSymbol},
+			{ConID: front.ConID},
+			{Symbol: "IWM"},
+		}
+	}
+	var shared Catalog
+	errs := make([]error, len(orders))
+	var wg sync.WaitGroup
+	for k, order := range orders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var now time.Time
+			e := NewEngine(EngineConfig{Account: "DU1", Now: func() time.Time { return now }, Catalog: &shared})
+			for _, day := range order {
+				now = day.Add(21 * time.Hour)
+				for _, q := range queries(day) {
+					if got, want := e.Resolve(q), Lookup(q, day); !reflect.DeepEqual(got, want) {
+						errs[k] = fmt.Errorf("engine %d: Resolve(%+v) on %s = %v, want %v", k, q, day.Format(time.DateOnly), got, want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	sets := map[[listedCount]time.Time]bool{}
+	for _, d := range days {
+		sets[[listedCount]time.Time(listedExpiries(d))] = true
+		if shared.of(d) != shared.listed[[listedCount]time.Time(listedExpiries(d))] {
+			t.Fatalf("the catalog of %s is not the one of its expiries", d.Format(time.DateOnly))
+		}
+	}
+	if len(shared.listed) != len(sets) || len(shared.days) != len(days) {
+		t.Fatalf("the catalog holds %d sets of listings for %d days, want %d for %d", len(shared.listed), len(shared.days), len(sets), len(days))
 	}
 }
 

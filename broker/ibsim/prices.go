@@ -73,9 +73,12 @@ func (p *prices) underlying(tracks string, day time.Time) (float64, error) {
 
 // mark returns the listing's price on day, on its tick.
 func (p *prices) mark(l Listing, day time.Time) (decimal.Decimal, error) {
-	if p.marks == nil || !p.marksDay.Equal(day) {
-		p.marks, p.marksDay = map[markKey]decimal.Decimal{}, day
+	if p.marks == nil {
+		p.marks = map[markKey]decimal.Decimal{}
+	} else if !p.marksDay.Equal(day) {
+		clear(p.marks) // the map serves day after day
 	}
+	p.marksDay = day
 	k := markKey{tracks: l.Tracks, scale: l.Scale, tickCoe: l.Tick.CoefficientInt64(), tickExp: l.Tick.Exponent()}
 	if m, ok := p.marks[k]; ok {
 		return m, nil

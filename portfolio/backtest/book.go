@@ -65,8 +65,9 @@ type book struct {
 	expiries []string
 	base     broker.Account
 	k        decimal.Decimal
-	// kF is k as the nearest float64, and leg the sleeve as steady reads
-	// it.
+	// kCents is k.Round(2), for cents; kF is k as the nearest float64,
+	// and leg the sleeve as steady reads it.
+	kCents  decimal.Decimal
 	kF      float64
 	leg     longLeg
 	limitsF lossLimits
@@ -87,13 +88,13 @@ type book struct {
 func newBook(name, description string, cfg *Config, data map[string]marketdata.Series, sleeve portfolio.SleeveConfig, mkt *market, margin map[string]decimal.Decimal) *book {
 	b := &book{name: name, description: description, cfg: cfg, sleeve: sleeve, mkt: mkt, margin: margin,
 		roots: sleeve.OwnedRoots(), held: make(map[string]heldContract), working: make(map[string]portfolio.PlannedOrder),
-		dayStart: cfg.StartingCash, hwm: cfg.StartingCash, k: cfg.StartingCash, kF: cfg.StartingCash.InexactFloat64(),
-		dayStartF: approxOf(cfg.StartingCash), hwmF: approxOf(cfg.StartingCash),
-		leg: newLongLeg(sleeve), exhaustive: cfg.exhaustive,
+		dayStart: cfg.StartingCash, hwm: cfg.StartingCash, dayStartF: approxOf(cfg.StartingCash), hwmF: approxOf(cfg.StartingCash),
+		k: cfg.StartingCash, kCents: cfg.StartingCash.Round(2), kF: cfg.StartingCash.InexactFloat64(),
+		leg: newLongLeg(sleeve), exhaustive: cfg.exhaustive, days: make([]Day, 0, len(mkt.days)),
 		limitsF: lossLimits{dailyLossFraction: cfg.Limits.DailyLossFraction.InexactFloat64(),
 			dailyLossAmount: cfg.Limits.DailyLossAmount.InexactFloat64(), maxDrawdown: cfg.Limits.MaxDrawdown.InexactFloat64()}}
 	b.eng = ibsim.NewEngine(ibsim.EngineConfig{Account: cfg.Account, StartingCash: cfg.StartingCash,
-		Now: func() time.Time { return b.now }, Series: data, SlippageTicks: cfg.SlippageTicks})
+		Now: func() time.Time { return b.now }, Series: data, SlippageTicks: cfg.SlippageTicks, Catalog: mkt.catalog})
 	b.base = broker.Account{ID: cfg.Account, Currency: "USD", NetLiquidation: cfg.StartingCash, TotalCash: cfg.StartingCash,
 		AvailableFunds: cfg.StartingCash, ExcessLiquidity: cfg.StartingCash}
 	return b
@@ -107,7 +108,7 @@ func (b *book) step(i int, ev signals.Event, tr track) error {
 	date := b.mkt.dates[i]
 	b.now = b.mkt.at[i] // DecisionTime(b.mkt.days[i])
 	d := Day{Date: date, Regime: ev.Regime, Score: ev.Score, SmallCap: b.mkt.smallCap[i],
-		Commissions: decimal.Zero, Traded: decimal.Zero, Positions: []Holding{}}
+		Commissions: decimal.Zero, Traded: decimal.Zero}
 	b.dirty = b.exhaustive
 	if len(b.working) > 0 || b.exhaustive {
 		b.record(&d, b.eng.Sweep())
@@ -139,7 +140,8 @@ func (b *book) step(i int, ev signals.Event, tr track) error {
 		nlv, expo = b.value(i)
 		nlvF = b.valueF(i)
 	}
-	d.NLV, d.Exposure = nlv.Round(2), expo.Round(2)
+	d.NLV, d.Exposure = b.cents(nlv, expo), expo.Round(2)
+	d.Positions = make([]Holding, 0, len(b.pos)) // [] in the JSON when flat
 	for k, p := range b.pos {
 		d.Positions = append(d.Positions, Holding{Contract: p.Contract.LocalSymbol, Root: p.Contract.Symbol,
 			Expiry: b.expiries[k], Quantity: p.Quantity, Mark: b.mkt.prices[p.Contract.Symbol][i]})
@@ -159,10 +161,8 @@ func (b *book) refresh(i int) {
 	for k, p := range b.pos {
 		b.expiries[k] = p.Contract.Expiry.Format(time.DateOnly)
 	}
-	b.k = decimal.Zero
-	_, expo := b.value(i)
-	b.k = b.base.NetLiquidation.Sub(expo)
-	b.kF = b.k.InexactFloat64()
+	b.k = b.base.NetLiquidation.Sub(exposure(b.pos, b.mkt.prices, i))
+	b.kCents, b.kF = b.k.Round(2), b.k.InexactFloat64()
 }
 
 // value is net liquidation and the signed futures notional at day i's
@@ -173,11 +173,21 @@ func (b *book) refresh(i int) {
 // since decimals add and multiply without rounding. The marks are the
 // engine's own (see market).
 func (b *book) value(i int) (nlv, expo decimal.Decimal) {
-	expo = decimal.Zero
-	for _, p := range b.pos {
-		expo = expo.Add(b.mkt.prices[p.Contract.Symbol][i].Mul(decimal.NewFromInt(p.Contract.Multiplier * p.Quantity)))
+	expo = exposure(b.pos, b.mkt.prices, i)
+	return plus(b.k, expo), expo
+}
+
+// cents is nlv.Round(2), for the day's record, where nlv and expo are what
+// value gave since the last refresh: nlv = k + expo. Round(2) rounds half
+// away from zero and always gives exponent −2, so when expo is a whole
+// number of cents (exponent −2 or more) and k and nlv are on the same side
+// of zero, nlv.Round(2) is kCents + expo, value and exponent alike: an
+// addition instead of the division Round makes every day.
+func (b *book) cents(nlv, expo decimal.Decimal) decimal.Decimal {
+	if expo.Exponent() >= -2 && b.k.Sign()*nlv.Sign() >= 0 {
+		return plus(b.kCents, expo)
 	}
-	return b.k.Add(expo), expo
+	return nlv.Round(2)
 }
 
 // decide is the service's decision for one event: targets, plan, risk,
@@ -197,7 +207,7 @@ func (b *book) decide(i int, ev signals.Event, tr track, acct broker.Account, nl
 	if calm {
 		b.steadyDays++
 	} else {
-		contracts, err := b.contracts()
+		contracts, err := b.contracts(i)
 		if err != nil {
 			return err
 		}
@@ -364,13 +374,14 @@ func (b *book) note(date, kind, msg string) {
 	b.notes = append(b.notes, Note{Date: date, Kind: kind, Message: msg})
 }
 
-// contracts are the contracts to hold of the owned roots, resolved as the
-// service's broker adapter does: the paper broker's listings of the day,
-// then broker.SelectFuture with the sleeve's roll days.
-func (b *book) contracts() (map[string]broker.Contract, error) {
+// contracts are the contracts to hold of the owned roots on day i,
+// resolved as the service's broker adapter does: the paper broker's
+// listings of the day, then broker.SelectFuture with the sleeve's roll
+// days.
+func (b *book) contracts(i int) (map[string]broker.Contract, error) {
 	out := make(map[string]broker.Contract, len(b.roots))
 	for _, root := range b.roots {
-		if h, ok := b.held[root]; ok && h.rollDate.After(dayOf(b.now)) {
+		if h, ok := b.held[root]; ok && h.rollDate.After(b.mkt.civil[i]) {
 			out[root] = h.contract // not in its roll window (portfolio.InRollWindow)
 			continue
 		}

@@ -24,9 +24,12 @@ import (
 // call, which makes a ten-year backtest quadratic.
 type market struct {
 	days []time.Time
-	// dates[i] is days[i] as YYYY-MM-DD, and at[i] its DecisionTime.
+	// dates[i] is days[i] as YYYY-MM-DD, at[i] its DecisionTime, and
+	// civil[i] dayOf(at[i]), the day roll dates are compared with (in New
+	// York time, which is dear to work out every day).
 	dates []string
 	at    []time.Time
+	civil []time.Time
 	// prices[root][i] is root's reference price on days[i], and
 	// pricesF[root][i] the nearest float64 to it (for steady).
 	prices  map[string][]decimal.Decimal
@@ -42,21 +45,42 @@ type market struct {
 	volWindow int
 	vols      []float64
 	volErrs   []error
+	// catalog is the paper broker's listings, built once for the engines
+	// of every book that shares the market (it is safe for concurrent
+	// use).
+	catalog *ibsim.Catalog
 }
 
 // newMarket works out the market of days for roots.
 func newMarket(data map[string]marketdata.Series, days []time.Time, roots []string) (*market, error) {
-	m := &market{days: days, dates: make([]string, len(days)), at: make([]time.Time, len(days)),
-		prices: make(map[string][]decimal.Decimal, len(roots)), pricesF: make(map[string][]float64, len(roots))}
+	m := &market{days: days, dates: make([]string, len(days)), at: make([]time.Time, len(days)), civil: make([]time.Time, len(days)),
+		prices: make(map[string][]decimal.Decimal, len(roots)), pricesF: make(map[string][]float64, len(roots)), catalog: new(ibsim.Catalog)}
 	for i, d := range days {
 		m.dates[i], m.at[i] = d.Format(time.DateOnly), DecisionTime(d)
+		m.civil[i] = dayOf(m.at[i])
+	}
+	bars := make(map[tickedKey]tickedBars)
+	ticked := func(l ibsim.Listing) (marketdata.Series, tickedBars) {
+		name := seriesName(l.Tracks)
+		s := data[name]
+		k := tickedKey{series: name, scale: l.Scale, tick: l.Tick.String(), tickExp: l.Tick.Exponent()}
+		t, ok := bars[k]
+		if !ok {
+			t = tickedBars{px: make([]decimal.Decimal, len(s.Bars)), pf: make([]float64, len(s.Bars))}
+			for j, b := range s.Bars {
+				t.px[j] = onTick(b.Close*l.Scale, l.Tick)
+				t.pf[j] = t.px[j].InexactFloat64()
+			}
+			bars[k] = t
+		}
+		return s, t
 	}
 	for _, root := range roots {
 		l, err := listingOf(root, days[0])
 		if err != nil {
 			return nil, err
 		}
-		s := data[seriesName(l.Tracks)]
+		s, t := ticked(l)
 		px, pf := make([]decimal.Decimal, len(days)), make([]float64, len(days))
 		j := -1
 		for i, d := range days {
@@ -66,8 +90,7 @@ func newMarket(data map[string]marketdata.Series, days []time.Time, roots []stri
 			if j < 0 {
 				return nil, fmt.Errorf("backtest: %s (which %s tracks) has no bar on or before %s", s.Symbol, root, d.Format(time.DateOnly))
 			}
-			px[i] = onTick(s.Bars[j].Close*l.Scale, l.Tick)
-			pf[i] = px[i].InexactFloat64()
+			px[i], pf[i] = t.px[j], t.pf[j]
 		}
 		m.prices[root], m.pricesF[root] = px, pf
 	}
@@ -75,11 +98,8 @@ func newMarket(data map[string]marketdata.Series, days []time.Time, roots []stri
 	if err != nil {
 		return nil, err
 	}
-	s := data[seriesName(l.Tracks)]
-	m.closes = make([]float64, len(s.Bars))
-	for i, b := range s.Bars {
-		m.closes[i], _ = onTick(b.Close*l.Scale, l.Tick).Float64()
-	}
+	s, t := ticked(l)
+	m.closes = t.pf
 	m.last = make([]int, len(days))
 	m.smallCap = make([]float64, len(days))
 	j := -1
@@ -93,6 +113,24 @@ func newMarket(data map[string]marketdata.Series, days []time.Time, roots []stri
 		}
 	}
 	return m, nil
+}
+
+// tickedKey identifies the rounding of a series' closes to a listing's
+// price: the series, the listing's scale and its tick, by value and
+// exponent (which together fix the rounded decimals' exponent too).
+type tickedKey struct {
+	series, tick string
+	scale        float64
+	tickExp      int32
+}
+
+// tickedBars are a series' closes as a listing's prices (onTick of close ×
+// scale), bar by bar, as decimals and as the nearest float64s: RTY and
+// M2K, and the long leg's closes, round the same closes the same way, so
+// newMarket works them out once.
+type tickedBars struct {
+	px []decimal.Decimal
+	pf []float64
 }
 
 // volCloses are the last n long-leg closes up to day i, oldest first (fewer

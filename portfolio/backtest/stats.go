@@ -172,8 +172,8 @@ func summarise(start decimal.Decimal, firstDay time.Time, days []Day, trips int)
 		s.Orders += d.Orders
 		s.Trades += d.Fills
 		s.Rejected += d.Rejected
-		s.Commissions = s.Commissions.Add(d.Commissions)
-		s.TradedNotional = s.TradedNotional.Add(d.Traded)
+		s.Commissions = plus(s.Commissions, d.Commissions)
+		s.TradedNotional = plus(s.TradedNotional, d.Traded)
 	}
 	last := days[len(days)-1]
 	s.EndNLV = last.NLV

@@ -80,7 +80,7 @@ func (b *book) steady(i int, ev signals.Event, nlv approx) bool {
 		return false
 	}
 	// The contracts to hold: contracts would return the cached ones.
-	today := dayOf(b.now)
+	today := b.mkt.civil[i]
 	var hold [2]broker.Contract
 	for k, root := range [2]string{portfolio.LongRoot, portfolio.LongMicroRoot} {
 		h, ok := b.held[root]
@@ -146,7 +146,29 @@ func (b *book) steady(i int, ev signals.Event, nlv approx) bool {
 	if diff < 0 {
 		diff = -diff
 	}
-	return !decimal.NewFromInt(diff).GreaterThan(b.sleeve.DriftBand.Mul(decimal.NewFromInt(n)))
+	return !beyondBand(diff, n, b.sleeve.DriftBand)
+}
+
+// beyondBand is diff > band × n, exactly. With band = c × 10^e it is
+// diff × 10^−e > c × n (e < 0) or diff > c × 10^e × n (e ≥ 0), worked out
+// in int64 when every product fits, and in decimals otherwise: steady asks
+// on every quiet day of a drift, and the decimals allocate.
+func beyondBand(diff, n int64, band decimal.Decimal) bool {
+	if e := int64(band.Exponent()); band.NumDigits() <= 18 && -int64(len(powersOf10)) < e && e < int64(len(powersOf10)) {
+		lhs, rhs, ok := diff, band.CoefficientInt64(), true
+		if e < 0 {
+			lhs, ok = mulInt64(diff, powersOf10[-e])
+		} else {
+			rhs, ok = mulInt64(rhs, powersOf10[e])
+		}
+		if ok {
+			rhs, ok = mulInt64(rhs, n)
+		}
+		if ok {
+			return lhs > rhs
+		}
+	}
+	return decimal.NewFromInt(diff).GreaterThan(band.Mul(decimal.NewFromInt(n)))
 }
 
 // wholeMicros is N = ⌊T/unit + ½⌋ for T = nlv × factor × scale, when the
