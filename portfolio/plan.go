@@ -7,7 +7,6 @@ package portfolio
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -146,13 +145,13 @@ func OrderRef(planID, root string, c broker.Contract, leg OrderLeg) string {
 // the contract and the quantity (not the average cost, which says nothing
 // about what to trade).
 type canonPosition struct {
-	Account     string `json:"account"`
-	ConID       int64  `json:"con_id"`
-	Symbol      string `json:"symbol"`
-	LocalSymbol string `json:"local_symbol"`
-	SecType     string `json:"sec_type"`
-	Expiry      string `json:"expiry"`
-	Quantity    int64  `json:"quantity"`
+	Account     string
+	ConID       int64
+	Symbol      string
+	LocalSymbol string
+	SecType     string
+	Expiry      string
+	Quantity    int64
 }
 
 // PlanID is the first 16 hex digits of the SHA-256 of the JSON of the
@@ -179,23 +178,23 @@ func planID(eventID, account string, cfgJSON []byte, positions []broker.Position
 			LocalSymbol: p.Contract.LocalSymbol, SecType: string(p.Contract.SecType), Expiry: exp, Quantity: p.Quantity})
 	}
 	// The contract keys are worked out once, not per comparison; the
-	// comparisons, and so the order, are the same.
+	// comparisons, and so the order, are the same. Each key is what
+	// fmt.Sprint(ConID, LocalSymbol, Symbol, SecType, Expiry) writes: with a
+	// string on one side of every pair of operands it puts no space
+	// between them.
 	keys := make([]string, len(canon))
+	var key []byte
 	for i, a := range canon {
-		keys[i] = fmt.Sprint(a.ConID, a.LocalSymbol, a.Symbol, a.SecType, a.Expiry)
+		key = strconv.AppendInt(key[:0], a.ConID, 10)
+		for _, s := range [...]string{a.LocalSymbol, a.Symbol, a.SecType, a.Expiry} {
+			key = append(key, s...)
+		}
+		keys[i] = string(key)
 	}
 	sort.Sort(canonByKey{canon, keys})
-	b, err := json.Marshal(struct {
-		EventID   string          `json:"event_id"`
-		Account   string          `json:"account"`
-		Config    json.RawMessage `json:"config"`
-		Positions []canonPosition `json:"positions"`
-	}{eventID, account, cfgJSON, canon})
-	if err != nil { // cannot happen
-		panic("portfolio: marshal plan id input: " + err.Error())
-	}
+	b := appendPlanIDInput(make([]byte, 0, 64+len(cfgJSON)+160*len(canon)), eventID, account, cfgJSON, canon)
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])[:16]
+	return hex.EncodeToString(sum[:8])
 }
 
 // canonByKey sorts canonical positions by account, contract key and
@@ -264,18 +263,18 @@ func Plan(current []broker.Position, targets Targets, asOf time.Time, cfg Sleeve
 		Orders: []PlannedOrder{}, Skipped: []Skip{}, Untouched: []Untouched{}}
 	res.PlanID = planID(targets.EventID, targets.Account, canon, current)
 
-	owned := map[string]RootTarget{}
+	owned := make(map[string]RootTarget, len(targets.Roots))
 	for _, rt := range targets.Roots {
 		owned[rt.Root] = rt
 	}
-	for _, root := range cfg.OwnedRoots() {
+	for _, root := range cfg.ownedRoots() {
 		if _, ok := owned[root]; !ok {
 			return PlanResult{}, fmt.Errorf("%w: targets have no entry for owned root %s", ErrInvalidInput, root)
 		}
 	}
 
 	// Sort the positions into rotor's, by root and contract, and the rest.
-	mine := map[string][]held{}
+	mine := make(map[string][]held, len(owned))
 	for _, p := range current {
 		if p.Quantity == 0 {
 			continue
@@ -305,8 +304,8 @@ func Plan(current []broker.Position, targets Targets, asOf time.Time, cfg Sleeve
 	}
 
 	// The drift band, group by group: the desired total per root.
-	desired := map[string]int64{}
-	groups := map[string][]RootTarget{}
+	desired := make(map[string]int64, len(targets.Roots))
+	groups := make(map[string][]RootTarget, len(targets.Roots))
 	var groupNames []string
 	for _, rt := range targets.Roots {
 		desired[rt.Root] = rt.Contracts
@@ -316,18 +315,26 @@ func Plan(current []broker.Position, targets Targets, asOf time.Time, cfg Sleeve
 		groups[rt.Group] = append(groups[rt.Group], rt)
 	}
 	sort.Strings(groupNames)
-	for _, g := range groupNames {
-		cur, tgt, differs := decimal.Zero, decimal.Zero, false
-		for _, rt := range groups[g] {
-			var q int64
-			for _, h := range mine[rt.Root] {
-				q += h.qty
-			}
-			cur = cur.Add(rt.Price.Mul(decimal.NewFromInt(rt.Multiplier * q)))
-			tgt = tgt.Add(rt.Notional)
-			differs = differs || q != rt.Contracts
+	heldIn := func(root string) (q int64) {
+		for _, h := range mine[root] {
+			q += h.qty
 		}
-		if !differs || tgt.IsZero() {
+		return q
+	}
+	for _, g := range groupNames {
+		differs := false
+		for _, rt := range groups[g] {
+			differs = differs || heldIn(rt.Root) != rt.Contracts
+		}
+		if !differs {
+			continue // at its target: nothing to trade, no band to apply
+		}
+		cur, tgt := decimal.Zero, decimal.Zero
+		for _, rt := range groups[g] {
+			cur = cur.Add(rt.Price.Mul(decimal.NewFromInt(rt.Multiplier * heldIn(rt.Root))))
+			tgt = tgt.Add(rt.Notional)
+		}
+		if tgt.IsZero() {
 			continue
 		}
 		diff, band := cur.Sub(tgt), cfg.DriftBand.Mul(tgt.Abs())
@@ -335,11 +342,7 @@ func Plan(current []broker.Position, targets Targets, asOf time.Time, cfg Sleeve
 			continue
 		}
 		for _, rt := range groups[g] {
-			var q int64
-			for _, h := range mine[rt.Root] {
-				q += h.qty
-			}
-			desired[rt.Root] = q
+			desired[rt.Root] = heldIn(rt.Root)
 		}
 		res.Skipped = append(res.Skipped, Skip{Group: g, CurrentNotional: cur, TargetNotional: tgt, Difference: diff, Band: band,
 			Reason: fmt.Sprintf("within the drift band: |current − target| = %s ≤ %s × %s = %s", diff.Abs(), cfg.DriftBand, tgt.Abs(), band)})
@@ -379,12 +382,13 @@ func planRoot(planID string, rt RootTarget, hs []held, want int64, asOf time.Tim
 			continue
 		}
 		reason := "root no longer wanted: close"
+		inWindow := InRollWindow(h.contract, asOf, cfg.RollDays) // counted out once, for two cases
 		switch {
 		case !h.contract.Expiry.IsZero() && h.contract.Expiry.Before(day):
 			reason = fmt.Sprintf("expired on %s: close", h.contract.Expiry.Format(time.DateOnly))
-		case InRollWindow(h.contract, asOf, cfg.RollDays) && want != 0:
+		case inWindow && want != 0:
 			reason = fmt.Sprintf("roll: last trade %s is within %d business days of %s", h.contract.Expiry.Format(time.DateOnly), cfg.RollDays, day.Format(time.DateOnly))
-		case InRollWindow(h.contract, asOf, cfg.RollDays):
+		case inWindow:
 			reason = fmt.Sprintf("last trade %s is within %d business days of %s, root no longer wanted: close", h.contract.Expiry.Format(time.DateOnly), cfg.RollDays, day.Format(time.DateOnly))
 		case want != 0:
 			reason = fmt.Sprintf("not the contract to hold (%s): close", contractTag(hold))

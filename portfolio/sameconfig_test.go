@@ -11,7 +11,8 @@ import (
 )
 
 // TestSameConfigCoversEveryField fails when SleeveConfig gains a field,
-// so that sameConfig, which Plan trusts to skip a marshal, is updated.
+// so that sameConfig, which Plan trusts to skip a marshal, is updated (and
+// appendJSON, which TestCanonicalJSONIsMarshal holds to json.Marshal).
 func TestSameConfigCoversEveryField(t *testing.T) {
 	var leaves []string
 	var walk func(prefix string, typ reflect.Type)
@@ -29,7 +30,7 @@ func TestSameConfigCoversEveryField(t *testing.T) {
 	want := []string{"Share", "Leverage.Leadership", "Leverage.Neutral", "Leverage.Lagging", "Short.Kind", "Short.N", "Short.Ratio",
 		"VolTarget", "VolWindow", "DriftBand", "RollDays", "OrderType", "Collar", "TIF"}
 	if !reflect.DeepEqual(leaves, want) {
-		t.Fatalf("SleeveConfig's fields are %v, sameConfig compares %v: update sameConfig and this list", leaves, want)
+		t.Fatalf("SleeveConfig's fields are %v, sameConfig compares %v: update sameConfig, appendJSON and this list", leaves, want)
 	}
 }
 

@@ -1,10 +1,12 @@
 package portfolio
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"math/big"
+	"slices"
 	"sort"
 
 	"github.com/rotor-trading/rotor/broker"
@@ -219,10 +221,11 @@ func (c SleeveConfig) Validate() error {
 
 // CanonicalJSON is the config as compact JSON, fields in declaration order
 // and decimals as their shortest strings, so equal configs give equal bytes
-// (plan ids hash it).
+// (plan ids hash it). It is json.Marshal's encoding, written by hand
+// (canonical.go).
 func (c SleeveConfig) CanonicalJSON() []byte {
-	b, err := json.Marshal(c)
-	if err != nil { // cannot happen: every field marshals
+	b, err := c.appendJSON(make([]byte, 0, 256))
+	if err != nil { // a VolTarget that is not a number (Validate refuses it)
 		panic("portfolio: marshal sleeve config: " + err.Error())
 	}
 	return b
@@ -250,15 +253,31 @@ func sameConfig(a, b SleeveConfig) bool {
 // never touched. Changing the short leg's kind hands the old short roots'
 // positions back to the operator: close them before the change.
 func (c SleeveConfig) OwnedRoots() []string {
-	roots := []string{LongRoot, LongMicroRoot}
+	return slices.Clone(c.ownedRoots())
+}
+
+// ownedRoots is OwnedRoots without the copy, for the package's own loops:
+// the lists are worked out once, and the caller must not modify them.
+func (c SleeveConfig) ownedRoots() []string {
 	switch c.Short.Kind {
 	case ShortWeakestSectors:
-		for _, r := range sectorRoots {
-			roots = append(roots, r)
-		}
+		return sectorOwnedRoots
 	case ShortESHedge:
-		roots = append(roots, HedgeRoot, HedgeMicroRoot)
+		return hedgeOwnedRoots
 	}
+	return longOwnedRoots
+}
+
+// The roots each kind of short leg owns, sorted; read only.
+var (
+	longOwnedRoots   = sortedRoots(nil)
+	sectorOwnedRoots = sortedRoots(slices.Collect(maps.Values(sectorRoots)))
+	hedgeOwnedRoots  = sortedRoots([]string{HedgeRoot, HedgeMicroRoot})
+)
+
+// sortedRoots returns the long leg's roots and short, sorted.
+func sortedRoots(short []string) []string {
+	roots := append([]string{LongRoot, LongMicroRoot}, short...)
 	sort.Strings(roots)
 	return roots
 }
@@ -313,34 +332,44 @@ func VolScale(target, realised float64) decimal.Decimal {
 // input error (a price or net liquidation off by orders of magnitude).
 const maxContracts = 1_000_000
 
-// nearestWhole returns the whole number k ≥ 0 nearest to x/unit (half way
-// rounds up), for x ≥ 0 and unit > 0. Decimal division rounds, so the
-// quotient's neighbours are compared exactly by multiplication.
-func nearestWhole(x, unit decimal.Decimal) int64 {
-	k := x.Div(unit).Round(0)
-	best := k
-	for _, c := range []decimal.Decimal{k.Sub(decimal.NewFromInt(1)), k.Add(decimal.NewFromInt(1))} {
-		if c.IsNegative() {
-			continue
-		}
-		dc, db := x.Sub(unit.Mul(c)).Abs(), x.Sub(unit.Mul(best)).Abs()
-		if dc.LessThan(db) || (dc.Equal(db) && c.GreaterThan(best)) {
-			best = c
-		}
-	}
-	return best.IntPart()
+// The whole-contract counts below are worked out in integers: x/unit is
+// n/d for the coefficients n and d of x and unit brought to the smaller of
+// their exponents (decimal.RescalePair), so every quotient is exact and
+// one integer division replaces decimal division at 16 places and the
+// multiplications that corrected its rounding.
+
+// quotient returns n and d with x/unit = n/d, both integers.
+func quotient(x, unit decimal.Decimal) (n, d *big.Int) {
+	a, b := decimal.RescalePair(x, unit)
+	return a.Coefficient(), b.Coefficient()
 }
 
-// floorWhole returns floor(x/unit) for x ≥ 0 and unit > 0, exactly.
-func floorWhole(x, unit decimal.Decimal) int64 {
-	k := x.Div(unit).Floor()
-	for k.IsPositive() && unit.Mul(k).GreaterThan(x) {
-		k = k.Sub(decimal.NewFromInt(1))
-	}
-	for unit.Mul(k.Add(decimal.NewFromInt(1))).LessThanOrEqual(x) {
-		k = k.Add(decimal.NewFromInt(1))
-	}
-	return k.IntPart()
+// floorWhole returns ⌊n/d⌋ for n ≥ 0 and d > 0 (truncating a non-negative
+// quotient floors it) and the remainder, n − d·⌊n/d⌋.
+func floorWhole(n, d *big.Int) (int64, *big.Int) {
+	q, rest := new(big.Int).QuoRem(n, d, new(big.Int))
+	return q.Int64(), rest
+}
+
+// nearestWhole returns the whole number nearest to n/d, half way rounding
+// up, for n ≥ 0 and d > 0: ⌊n/d + ½⌋ = ⌊(2n + d) / 2d⌋. It overwrites n.
+func nearestWhole(n, d *big.Int) int64 {
+	n.Lsh(n, 1).Add(n, d)
+	return n.Quo(n, new(big.Int).Lsh(d, 1)).Int64()
+}
+
+// times returns n·m.
+func times(n *big.Int, m int64) *big.Int {
+	return new(big.Int).Mul(n, big.NewInt(m))
+}
+
+// aboveMax reports whether n/d > maxContracts, for d > 0. Where it is
+// not, x.Div(unit) for x/unit = n/d is not above maxContracts either
+// (rounding is monotone and maxContracts is a whole number), so the
+// callers' bound check, whose rounding decides above it, divides only
+// there.
+func aboveMax(n, d *big.Int) bool {
+	return n.Cmp(times(d, maxContracts)) > 0
 }
 
 // MixContracts splits a notional of one sign into whole full-size and micro
@@ -363,12 +392,13 @@ func MixContracts(target, price decimal.Decimal, bigMult, microMult int64) (big,
 		return 0, 0, fmt.Errorf("portfolio: multipliers %d/%d, want the full-size a multiple of the micro", bigMult, microMult)
 	}
 	abs := target.Abs()
-	bigUnit, microUnit := price.Mul(decimal.NewFromInt(bigMult)), price.Mul(decimal.NewFromInt(microMult))
-	if abs.Div(microUnit).GreaterThan(decimal.NewFromInt(maxContracts)) {
+	x, p := quotient(abs, price) // |target|/price = x/p
+	bigUnit, microUnit := times(p, bigMult), times(p, microMult)
+	if aboveMax(x, microUnit) && abs.Div(price.Mul(decimal.NewFromInt(microMult))).GreaterThan(decimal.NewFromInt(maxContracts)) {
 		return 0, 0, fmt.Errorf("portfolio: notional %s is more than %d micro contracts at %s", target, maxContracts, price)
 	}
-	big = floorWhole(abs, bigUnit)
-	micro = nearestWhole(abs.Sub(bigUnit.Mul(decimal.NewFromInt(big))), microUnit)
+	big, rest := floorWhole(x, bigUnit)
+	micro = nearestWhole(rest, microUnit)
 	if fold := bigMult / microMult; micro >= fold {
 		big, micro = big+micro/fold, micro%fold
 	}
@@ -390,11 +420,12 @@ func WholeContracts(target, price decimal.Decimal, mult int64) (int64, error) {
 	if mult <= 0 {
 		return 0, fmt.Errorf("portfolio: multiplier %d, want > 0", mult)
 	}
-	unit := price.Mul(decimal.NewFromInt(mult))
-	if target.Abs().Div(unit).GreaterThan(decimal.NewFromInt(maxContracts)) {
+	abs, unit := target.Abs(), price.Mul(decimal.NewFromInt(mult))
+	x, u := quotient(abs, unit)
+	if aboveMax(x, u) && abs.Div(unit).GreaterThan(decimal.NewFromInt(maxContracts)) {
 		return 0, fmt.Errorf("portfolio: notional %s is more than %d contracts at %s", target, maxContracts, price)
 	}
-	n := nearestWhole(target.Abs(), unit)
+	n := nearestWhole(x, u)
 	if target.IsNegative() {
 		n = -n
 	}

@@ -177,8 +177,9 @@ func NewTargets(in TargetInput) (Targets, error) {
 	}
 	t.LongTarget = t.SleeveNotional.Mul(lev).Mul(t.VolScale)
 
-	targets := map[string]*RootTarget{}
-	for _, root := range cfg.OwnedRoots() {
+	roots := cfg.ownedRoots()
+	targets := make(map[string]*RootTarget, len(roots))
+	for _, root := range roots {
 		inst, err := broker.LookupInstrument(root)
 		if err != nil {
 			return Targets{}, fmt.Errorf("portfolio: %w", err)
@@ -263,7 +264,8 @@ func NewTargets(in TargetInput) (Targets, error) {
 
 	// Prices and contracts of the rest, the totals.
 	t.LongNotional, t.ShortNotional = decimal.Zero, decimal.Zero
-	for _, root := range cfg.OwnedRoots() {
+	t.Roots = make([]RootTarget, 0, len(roots))
+	for _, root := range roots {
 		rt := targets[root]
 		if rt.Price.IsZero() {
 			if p, ok := price(root); ok {

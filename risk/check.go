@@ -54,6 +54,7 @@ type checker struct {
 	recent   int
 	ords     []orderState
 	keys     []string // each order's Contract.Key(), built once
+	ineqs    [5]ineq  // the exposure lines of the order being added, reused
 }
 
 func (c *checker) run() {
@@ -376,11 +377,15 @@ func (c *checker) add(i int) {
 		return
 	}
 	lines := c.book.exposureLines(c.lim, st.key, st.root, st.unit, st.im)
-	k := largestFit(lines, st.a, st.s)
-	for _, l := range lines {
+	ineqs := c.ineqs[:len(lines)]
+	for j := range lines {
+		ineqs[j].set(&lines[j])
+	}
+	k := largestFit(ineqs, st.a, st.s)
+	for j, l := range lines {
 		// largestFit returns st.a only once every line fits at st.a, so
 		// then no line can be broken and the test is skipped.
-		if k < st.a && !l.fits(st.a, st.s) {
+		if k < st.a && !ineqs[j].fits(st.a, st.s) {
 			actual := l.measure(st.a, st.s)
 			c.verdict(i, l.code, actionFor(from, st.r+k), l.max, actual, l.unit, lineMessage(l, st.root, actual, end(st.r+k)))
 		}
@@ -428,10 +433,15 @@ func (c *checker) finish() {
 		e := &c.d.Exposure
 		e.GrossNotionalAfter = b.gross
 		e.NetNotionalAfter = b.net
-		e.GrossLeverageAfter = ratio(b.gross, b.nlv)
-		e.NetLeverageAfter = ratio(b.net.Abs(), b.nlv)
 		e.MarginAfter = b.margin
-		e.MarginUseAfter = ratio(b.margin, b.nlv)
+		if b.changed {
+			e.GrossLeverageAfter = ratio(b.gross, b.nlv)
+			e.NetLeverageAfter = ratio(b.net.Abs(), b.nlv)
+			e.MarginUseAfter = ratio(b.margin, b.nlv)
+		} else {
+			// No order was applied: the same numbers, the same ratios.
+			e.GrossLeverageAfter, e.NetLeverageAfter, e.MarginUseAfter = e.GrossLeverageBefore, e.NetLeverageBefore, e.MarginUseBefore
+		}
 	}
 }
 

@@ -62,10 +62,22 @@ func outcome(o broker.OrderRequest, from, to int64) string {
 	return orderName(o) + " of " + fmtContracts(from) + " approved"
 }
 
+// ratioPlaces is the decimal places ratio rounds to.
+const ratioPlaces = 4
+
+// zeroRatio is a zero a's a.DivRound(b, ratioPlaces): coefficient 0 at
+// exponent -ratioPlaces, whatever b.
+var zeroRatio = decimal.New(0, -ratioPlaces)
+
 // ratio is a/b rounded for display; zero when b is not positive.
 func ratio(a, b decimal.Decimal) decimal.Decimal {
 	if !b.IsPositive() {
 		return decimal.Zero
 	}
-	return a.DivRound(b, 4)
+	if a.IsZero() {
+		// A flat book's leverage: the quotient DivRound would return,
+		// exponent included, without dividing.
+		return zeroRatio
+	}
+	return a.DivRound(b, ratioPlaces)
 }

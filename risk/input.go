@@ -72,9 +72,13 @@ type priceIndex struct {
 }
 
 // newPriceIndex indexes prices; for a key given twice the newest wins, and
-// of two equally new the first.
+// of two equally new the first. Without prices the maps stay nil, which
+// look up as empty.
 func newPriceIndex(prices []Price) priceIndex {
-	ix := priceIndex{byConID: map[int64]Price{}, byRoot: map[string]Price{}}
+	var ix priceIndex
+	if len(prices) > 0 {
+		ix = priceIndex{byConID: map[int64]Price{}, byRoot: map[string]Price{}}
+	}
 	for _, p := range prices {
 		if p.ConID != 0 {
 			if old, ok := ix.byConID[p.ConID]; !ok || p.Time.After(old.Time) {

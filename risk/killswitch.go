@@ -20,7 +20,8 @@ type KillSwitch struct {
 // liquidation has gone beyond: today's loss against DailyLossFraction of
 // the start-of-day net liquidation and against DailyLossAmount, and the
 // drawdown from the high-water mark against MaxDrawdown. Any of them trips
-// the kill switch. dayStart must be positive.
+// the kill switch. l must be valid (Check validates it first) and dayStart
+// positive.
 func lossBreaches(l Limits, nlv, dayStart, hwm decimal.Decimal) []Verdict {
 	var out []Verdict
 	loss := dayStart.Sub(nlv)
@@ -41,8 +42,10 @@ func lossBreaches(l Limits, nlv, dayStart, hwm decimal.Decimal) []Verdict {
 	}
 	mark := decimal.Max(hwm, nlv)
 	if mark.IsPositive() {
+		// As for the daily loss, the limit is positive (MaxDrawdown and
+		// mark are), so net liquidation at its mark cannot breach it.
 		dd := mark.Sub(nlv)
-		if dd.GreaterThan(l.MaxDrawdown.Mul(mark)) {
+		if dd.IsPositive() && dd.GreaterThan(l.MaxDrawdown.Mul(mark)) {
 			frac := ratio(dd, mark)
 			out = append(out, Verdict{Code: CodeDrawdown, Action: ActionReject,
 				Limit: l.MaxDrawdown, Actual: frac, Unit: "fraction",

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"fmt"
+	"math/big"
 
 	"github.com/shopspring/decimal"
 )
@@ -17,6 +18,7 @@ type book struct {
 	gross         decimal.Decimal // Σ |contracts|·price·multiplier, valued positions
 	net           decimal.Decimal // Σ contracts·price·multiplier, valued positions
 	margin        decimal.Decimal // projected initial margin
+	changed       bool            // an order was applied
 }
 
 // unvalued is a futures position the book could not value.
@@ -33,40 +35,46 @@ type unvalued struct {
 // figure for the account, which covers positions rotor has no margin table
 // for.
 func newBook(in Input, prices priceIndex) (*book, []unvalued) {
-	b := &book{
-		nlv:           in.Account.NetLiquidation,
-		pos:           make(map[string]int64, len(in.Positions)+len(in.Orders)),
-		rootContracts: make(map[string]int64, len(in.Positions)+len(in.Orders)),
-		rootNotional:  make(map[string]decimal.Decimal, len(in.Positions)+len(in.Orders)),
-		margin:        in.Account.InitMargin,
+	b := &book{nlv: in.Account.NetLiquidation, margin: in.Account.InitMargin}
+	if n := len(in.Positions) + len(in.Orders); n > 0 {
+		// Without positions or orders nothing is written to the maps, and
+		// nil maps read as empty.
+		b.pos = make(map[string]int64, n)
+		b.rootContracts = make(map[string]int64, n)
+		b.rootNotional = make(map[string]decimal.Decimal, n)
 	}
 	type held struct {
-		p   int
+		key string
+		p   int // the contract's first position
 		qty int64
 	}
-	var keys []string
-	byKey := make(map[string]*held, len(in.Positions))
+	var hs []held // in order of first appearance
+	at := make(map[string]int, len(in.Positions))
 	for i, p := range in.Positions {
 		if p.Quantity == 0 || !isFuture(p.Contract) {
 			continue
 		}
 		k := p.Contract.Key()
-		h, ok := byKey[k]
+		j, ok := at[k]
 		if !ok {
-			h = &held{p: i}
-			byKey[k] = h
-			keys = append(keys, k)
+			j = len(hs)
+			at[k] = j
+			hs = append(hs, held{key: k, p: i})
 		}
-		h.qty += p.Quantity
+		hs[j].qty += p.Quantity
 	}
+	// The notionals are summed in place (see sum): the same decimals as
+	// adding price × multiplier × contracts position by position.
+	var gross, net sum
+	var roots map[string]*sum
+	var term, tmp big.Int
 	var bad []unvalued
-	for _, k := range keys {
-		h := byKey[k]
+	for _, h := range hs {
 		if h.qty == 0 {
 			continue
 		}
 		c := in.Positions[h.p].Contract
-		b.pos[k] = h.qty
+		b.pos[h.key] = h.qty
 		n := abs(h.qty)
 		b.rootContracts[c.Symbol] += n
 		// name is built only for a position that cannot be valued.
@@ -85,11 +93,28 @@ func newBook(in Input, prices priceIndex) (*book, []unvalued) {
 				name(), pr.Time.UTC().Format("2006-01-02 15:04:05Z"), in.Limits.MaxPriceAge)})
 			continue
 		}
-		unit := pr.Value.Mul(decimal.NewFromInt(mult))
-		notional := unit.Mul(decimal.NewFromInt(n))
-		b.rootNotional[c.Symbol] = b.rootNotional[c.Symbol].Add(notional)
-		b.gross = b.gross.Add(notional)
-		b.net = b.net.Add(unit.Mul(decimal.NewFromInt(h.qty)))
+		if roots == nil {
+			roots = make(map[string]*sum)
+		}
+		r := roots[c.Symbol]
+		if r == nil {
+			r = new(sum)
+			roots[c.Symbol] = r
+		}
+		// price × multiplier × |contracts|, in units of 10^e for the
+		// price's exponent e
+		e := pr.Value.Exponent()
+		scaled(&term, pr.Value, e).Mul(&term, tmp.SetInt64(mult)).Mul(&term, tmp.SetInt64(n))
+		r.add(&term, e, &tmp)
+		gross.add(&term, e, &tmp)
+		if h.qty < 0 {
+			term.Neg(&term)
+		}
+		net.add(&term, e, &tmp)
+	}
+	b.gross, b.net = gross.decimal(), net.decimal()
+	for root, r := range roots {
+		b.rootNotional[root] = r.decimal()
 	}
 	return b, bad
 }
@@ -99,19 +124,31 @@ func newBook(in Input, prices priceIndex) (*book, []unvalued) {
 // contract added or freed, down to zero at most; freed margin is not
 // credited when im is unknown (zero).
 func (b *book) apply(key, root string, delta int64, unit, im decimal.Decimal) decimal.Decimal {
+	b.changed = true
 	p0 := b.pos[key]
 	p1 := p0 + delta
 	b.pos[key] = p1
 	dAbs := abs(p1) - abs(p0)
 	b.rootContracts[root] += dAbs
-	dn := unit.Mul(decimal.NewFromInt(dAbs))
+	n := decimal.NewFromInt(dAbs)
+	dn := unit.Mul(n)
 	b.rootNotional[root] = b.rootNotional[root].Add(dn)
 	b.gross = b.gross.Add(dn)
-	b.net = b.net.Add(unit.Mul(decimal.NewFromInt(delta)))
+	// Unless the position crosses zero, unit·delta is dn or -dn: the same
+	// value at the same exponent (unit's), so adding it is adding or
+	// subtracting dn.
+	switch delta {
+	case dAbs:
+		b.net = b.net.Add(dn)
+	case -dAbs:
+		b.net = b.net.Sub(dn)
+	default:
+		b.net = b.net.Add(unit.Mul(decimal.NewFromInt(delta)))
+	}
 	// The table's margin per contract may exceed what the broker charges
 	// for a position, so freeing it can overshoot; margin is never below 0.
 	before := b.margin
-	b.margin = decimal.Max(decimal.Zero, b.margin.Add(im.Mul(decimal.NewFromInt(dAbs))))
+	b.margin = decimal.Max(decimal.Zero, b.margin.Add(im.Mul(n)))
 	return b.margin.Sub(before)
 }
 
@@ -124,8 +161,9 @@ func (b *book) apply(key, root string, delta int64, unit, im decimal.Decimal) de
 // limit has this shape: gross leverage is (others' gross + |this contract's
 // notional|) / NLV, net leverage |all signed notional| / NLV, and so on. So
 // each allows an interval of k, and so does their intersection: the largest
-// whole k that fits is found from the upper bounds directly, then confirmed
-// with exact arithmetic.
+// whole k that fits is found from the upper bounds directly (see
+// largestFit). The tests run on the same inequality in integers (ineq);
+// line keeps the decimals that a verdict reports.
 type line struct {
 	code              Code
 	unit              string
@@ -137,10 +175,6 @@ func (l line) value(k, s int64) decimal.Decimal {
 	return l.off.Add(l.a.Add(l.u.Mul(decimal.NewFromInt(s * k))).Abs())
 }
 
-func (l line) fits(k, s int64) bool {
-	return l.value(k, s).LessThanOrEqual(l.bound)
-}
-
 // measure is the limited quantity at k, in the limit's unit.
 func (l line) measure(k, s int64) decimal.Decimal {
 	if l.d.Equal(one) {
@@ -149,23 +183,57 @@ func (l line) measure(k, s int64) decimal.Decimal {
 	return ratio(l.value(k, s), l.d)
 }
 
-// upper is the largest k ≤ q that can fit, from the interval's upper end:
-// a + s·k·u ≤ B (s=+1) or a - k·u ≥ -B (s=-1), i.e. k ≤ (B - s·a)/u.
-func (l line) upper(q, s int64) int64 {
-	b := l.bound.Sub(l.off)
+// ineq is a line's inequality off + |a + s·k·u| ≤ bound in integers: each
+// term is its decimal's coefficient scaled to the smallest exponent e of
+// the four, that is the decimal times 10^-e. Both sides are multiplied by
+// the same positive number, so the inequality holds exactly when the
+// decimal one does, and testing it allocates nothing once the fields have
+// grown (they are reused from order to order), where every decimal step
+// allocates its result.
+type ineq struct {
+	off, a, u, bound big.Int
+	t, r             big.Int // scratch
+}
+
+// set makes q the inequality of l.
+func (q *ineq) set(l *line) {
+	e := min(l.off.Exponent(), l.a.Exponent(), l.u.Exponent(), l.bound.Exponent())
+	scaled(&q.off, l.off, e)
+	scaled(&q.a, l.a, e)
+	scaled(&q.u, l.u, e)
+	scaled(&q.bound, l.bound, e)
+}
+
+// fits reports whether the limit holds with k contracts added on side s.
+func (q *ineq) fits(k, s int64) bool {
+	t := q.t.SetInt64(s * k)
+	t.Mul(t, &q.u)
+	t.Add(t, &q.a)
+	t.Abs(t)
+	t.Add(t, &q.off)
+	return t.Cmp(&q.bound) <= 0
+}
+
+// upper is the largest k ≤ most that can fit, from the interval's upper end:
+// a + s·k·u ≤ B (s=+1) or a - k·u ≥ -B (s=-1), with B = bound - off, i.e.
+// k ≤ (B - s·a)/u, rounded down; 0 when that is negative. u is positive
+// (one contract, a unit of notional or of margin), so the quotient of a
+// non-negative numerator truncated is its floor.
+func (q *ineq) upper(most, s int64) int64 {
+	t := q.t.Sub(&q.bound, &q.off)
 	if s > 0 {
-		b = b.Sub(l.a)
+		t.Sub(t, &q.a)
 	} else {
-		b = b.Add(l.a)
+		t.Add(t, &q.a)
 	}
-	ub := b.DivRound(l.u, 8).Floor()
-	switch {
-	case ub.IsNegative():
+	if t.Sign() < 0 {
 		return 0
-	case ub.LessThan(decimal.NewFromInt(q)):
-		return ub.IntPart()
 	}
-	return q
+	t.QuoRem(t, &q.u, &q.r)
+	if t.IsInt64() && t.Int64() < most {
+		return t.Int64()
+	}
+	return most
 }
 
 // exposureLines returns the exposure limits an order adding contracts in
@@ -203,32 +271,36 @@ func (b *book) exposureLines(l Limits, key, root string, unit, im decimal.Decima
 var one = decimal.NewFromInt(1)
 
 // largestFit returns the largest k in [0, q] for which every line fits, 0
-// when none but k = 0 does. The lines' feasible sets are intervals, so the
-// answer is the smallest upper bound if that fits at all; the two nudges
-// absorb the rounding of the one division.
-func largestFit(lines []line, q, s int64) int64 {
+// when none but k = 0 does. Each line's feasible set is an interval of k
+// (|a + s·k·u| is convex in k) and so is their intersection, so when q
+// fits it is the answer; otherwise the answer is U, the smallest upper end
+// of the intervals (at most q), if U fits. If U does not fit, U lies below
+// the intersection or the intersection is empty, and no k in (0, U] fits.
+//
+// This is exactly what the division at 8 decimal places and the nudges
+// this replaced returned: there every upper end came out exact or one too
+// high, and the nudges settled on U when it fits and on 0 when it does not
+// (TestLargestFitMatchesDecimal holds the two together).
+func largestFit(lines []ineq, q, s int64) int64 {
 	allFit := func(k int64) bool {
-		for _, l := range lines {
-			if !l.fits(k, s) {
+		for i := range lines {
+			if !lines[i].fits(k, s) {
 				return false
 			}
 		}
 		return true
 	}
+	if allFit(q) {
+		return q
+	}
 	hi := q
-	for _, l := range lines {
-		hi = min(hi, l.upper(q, s))
+	for i := range lines {
+		hi = min(hi, lines[i].upper(q, s))
 	}
-	if hi < q && allFit(hi+1) {
-		hi++
+	if hi > 0 && allFit(hi) {
+		return hi
 	}
-	if hi > 0 && !allFit(hi) {
-		hi--
-	}
-	if hi > 0 && !allFit(hi) {
-		return 0
-	}
-	return hi
+	return 0
 }
 
 // lineMessage says in a sentence how an exposure limit is broken at the

@@ -121,7 +121,9 @@ func (l Limits) Validate() error {
 		if il.MaxContracts <= 0 {
 			bad(field+".MaxContracts", fmt.Sprint(il.MaxContracts), "> 0")
 		}
-		positive(field+".MaxNotional", il.MaxNotional)
+		if !il.MaxNotional.IsPositive() { // positive's test, the name built only when it fails
+			bad(field+".MaxNotional", il.MaxNotional.String(), "> 0")
+		}
 	}
 	checkInstrument("Instrument", l.Instrument)
 	var roots []string // in order, for a stable message; Check validates on every call
