@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// pacingWindow is IB's one second plus a margin for delivery jitter: a
+// message delayed on its way must not land in the next window's count.
+const pacingWindow = time.Second + 10*time.Millisecond
+
 // pacer keeps IB's message limit exactly: at most perSec messages in any
 // one-second window. It remembers the send slots of the last perSec messages
 // in a ring; the next message may go one second (pacingWindow) after the oldest of them
@@ -14,11 +18,8 @@ import (
 // event's decision reads the account, positions and prices in a handful of
 // messages. Its clock is injectable so tests can check the delays it hands
 // out without sleeping; in production it is time.Now (not Config.Now, which
-// may be a simulated clock).
-// pacingWindow is IB's one second plus a margin for delivery jitter: a
-// message delayed on its way must not land in the next window's count.
-const pacingWindow = time.Second + 10*time.Millisecond
-
+// may be a simulated clock). The relay applies a second pacer to the frames
+// as they leave for TWS (see relay.clientToServer).
 type pacer struct {
 	mu   sync.Mutex
 	ring []time.Time // send slots, oldest at next
