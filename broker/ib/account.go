@@ -147,6 +147,9 @@ func (c *Client) Positions(ctx context.Context) ([]broker.Position, error) {
 	}
 	v := s.live.Load()
 	if err := within(ctx, v, c.cfg.RequestTimeout, v.positionsComplete); err != nil {
+		if errors.Is(err, errNoAnswer) {
+			c.abandonSnapshot(s, v)
+		}
 		return nil, fmt.Errorf("ib: positions: %w", c.viewErr(err, "positionEnd"))
 	}
 	seq := v.lastExec()
@@ -158,6 +161,22 @@ func (c *Client) Positions(ctx context.Context) ([]broker.Position, error) {
 		return nil, fmt.Errorf("ib: positions: %w", c.viewErr(err, "positionEnd"))
 	}
 	return v.positionList(), nil
+}
+
+// abandonSnapshot drops s when its view's first positions snapshot is still
+// incomplete after a full RequestTimeout. positionEnd carries no request id,
+// so the view counts the ones it is owed; if one never comes (lost, or owed
+// from before a 1101 and dropped by TWS with the rest of its data), the view
+// would wait until the socket is lost for some other reason, and every
+// decision would fail meanwhile. A new session owes nothing: the supervisor
+// reconnects, re-reads open orders and executions, and subscribes afresh.
+func (c *Client) abandonSnapshot(s *session, v *liveView) {
+	if v.holds(v.positionsComplete) || s.live.Load() != v {
+		return // completed meanwhile, or already replaced
+	}
+	err := fmt.Errorf("session %d: no positionEnd for its positions snapshot within %v; reconnecting for a fresh session", s.n, c.cfg.RequestTimeout)
+	c.emitError(fmt.Errorf("ib: %w", err))
+	s.relay.stop(err)
 }
 
 // resyncPositions sends reqPositions on the open subscription and waits

@@ -380,7 +380,9 @@ func (c *Client) subscribe(ctx context.Context, s *session) error {
 	if old != nil {
 		// A positionEnd still owed to the old view would otherwise end the
 		// new view's snapshot early, with rows missing; positionEnds carry
-		// no request id, so the new view waits for those first.
+		// no request id, so the new view waits for those first. If one
+		// of them never comes, Positions drops the session after
+		// RequestTimeout (abandonSnapshot) and the next one starts clean.
 		old.mu.Lock()
 		v.posSent += old.posSent - old.posEnded
 		old.mu.Unlock()

@@ -3,6 +3,7 @@ package ib_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -301,6 +302,39 @@ func TestLiveViewRebuiltAfterReconnect(t *testing.T) {
 	})
 	if _, err := c.Account(ctxT(t)); err != nil {
 		t.Fatalf("Account after 1101: %v", err)
+	}
+}
+
+// TestLostPositionEndReconnects loses the positionEnd of a session's first
+// positions snapshot: Positions cannot answer (the view never completes),
+// so the adapter drops the session, and the next one answers in full.
+func TestLostPositionEndReconnects(t *testing.T) {
+	sim := MustOpenSim(t, nil)
+	rty := sim.Engine().Resolve(ibsim.ContractQuery{Symbol: "RTY"})[0]
+	silentFill(t, sim, rty.ConID, "BUY", 2)
+	var dropped atomic.Bool
+	c, rec := mustOpenClientWith(t, sim, func(cfg *ib.Config) { cfg.RequestTimeout = time.Second }, func(c *ib.Client) {
+		ib.SetTap(c, func(id int64, _ []byte) bool {
+			return id != ibapi.POSITION_END || !dropped.CompareAndSwap(false, true)
+		})
+	})
+	if _, err := c.Positions(ctxT(t)); err == nil || !strings.Contains(err.Error(), "no positionEnd") {
+		t.Fatalf("Positions with the snapshot's positionEnd lost: %v, want no positionEnd", err)
+	}
+	rec.waitFor(t, "the session dropped for its snapshot", func(ev broker.Event) bool {
+		ce, ok := ev.(broker.ConnectivityEvent)
+		return ok && ce.State == broker.Disconnected && strings.Contains(ce.Reason, "no positionEnd")
+	})
+	checkFor(t, 15*time.Second, 10*time.Millisecond, func() error {
+		_, err := c.Positions(ctxT(t))
+		return err
+	})
+	pos := mustPositions(t, c)
+	if got := heldIn(pos, rty.ConID); got != 2 {
+		t.Fatalf("RTY %d after the reconnect, want 2", got)
+	}
+	if err := samePositions(pos, sim.Engine().Positions()); err != nil {
+		t.Fatal(err)
 	}
 }
 

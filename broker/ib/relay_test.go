@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -54,7 +55,7 @@ func TestRelayPacesFramesToTWS(t *testing.T) {
 	}
 	defer r.close()
 	host, port := r.addr()
-	down, err := net.Dial("tcp4", fmt.Sprintf("%s:%d", host, port))
+	down, err := net.Dial("tcp4", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}
