@@ -96,6 +96,11 @@ func TestRelayPacesFramesToTWS(t *testing.T) {
 			}
 		}
 	}
+	// The relay counts a frame once its write returned, which can be
+	// after TWS read it.
+	for deadline := time.Now().Add(5 * time.Second); r.sent.Load() != frames && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if n := r.sent.Load(); n != frames {
 		t.Fatalf("relay counted %d frames sent, want %d", n, frames)
 	}
