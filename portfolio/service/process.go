@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -71,28 +70,15 @@ type intent struct {
 func (s *Service) process(ctx context.Context, ev signals.Event, raw []byte, streamSeq uint64) error {
 	s.route.Lock()
 	defer s.route.Unlock()
-	// Whether the event was handled before, and the decision for it, are
-	// independent reads (Decide writes nothing), so they run at once; the
-	// decision of an event seen before is dropped.
-	var (
-		d         Decision
-		decideErr error
-		wg        sync.WaitGroup
-	)
-	wg.Go(func() { d, decideErr = s.Decide(ctx, ev) })
-	seen, err := s.seen(ctx, ev.ID)
-	wg.Wait()
-	if err != nil {
-		return err
-	}
+	d, seen, err := s.decide(ctx, ev, true)
 	if seen {
 		s.log.Info().Str("event_id", ev.ID).Msg("event seen before; settling its orders")
 		return s.resume(ctx, ev.ID)
 	}
-	s.cfg.Step(StepReceived)
-	if decideErr != nil {
-		return decideErr
+	if err != nil {
+		return err
 	}
+	s.cfg.Step(StepReceived)
 	s.cfg.Step(StepDecided)
 	s.cfg.Metrics.decided(s.cfg.Mode, d.Risk, d.KillSwitch.Tripped)
 	if d.Risk.TripKillSwitch {
