@@ -117,38 +117,50 @@ func awaitRotorOrder(tb testing.TB, w *world) {
 }
 
 // flatten closes every position with market orders from another client and
-// waits until the book is flat and the order channel is drained.
+// waits until the book is flat and the order channel is drained. The
+// client's view of the positions may not hold rotor's latest fill yet, so
+// it tries again (with the view as it is then) until the paper broker's
+// book is flat.
 func flatten(tb testing.TB, w *world, c broker.Broker, i int) {
 	tb.Helper()
 	ctx := context.Background()
-	pos, err := c.Positions(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for j, p := range pos {
-		if p.Quantity == 0 {
-			continue
-		}
-		side := broker.Sell
-		if p.Quantity < 0 {
-			side = broker.Buy
-		}
-		q := p.Quantity
-		if q < 0 {
-			q = -q
-		}
-		if _, err := c.PlaceOrder(ctx, broker.OrderRequest{Ref: fmt.Sprintf("flatten-%d-%d", i, j), Contract: p.Contract, Side: side, Quantity: q, Type: broker.Market}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	checkFor(tb, 10*time.Second, time.Millisecond, func() error {
+	flat := func() error {
 		for _, p := range w.sim.Engine().Positions() {
 			if p.Quantity != 0 {
 				return fmt.Errorf("%s still %d", p.Listing.LocalSymbol, p.Quantity)
 			}
 		}
 		return nil
-	})
+	}
+	for attempt := 0; flat() != nil; attempt++ {
+		if attempt == 5 {
+			tb.Fatalf("the book is not flat after %d rounds of closing orders: %v", attempt, flat())
+		}
+		pos, err := c.Positions(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for j, p := range pos {
+			if p.Quantity == 0 {
+				continue
+			}
+			side := broker.Sell
+			if p.Quantity < 0 {
+				side = broker.Buy
+			}
+			q := p.Quantity
+			if q < 0 {
+				q = -q
+			}
+			if _, err := c.PlaceOrder(ctx, broker.OrderRequest{Ref: fmt.Sprintf("flatten-%d-%d-%d", i, attempt, j), Contract: p.Contract, Side: side, Quantity: q, Type: broker.Market}); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(2 * time.Second)
+		for flat() != nil && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	for {
 		select {
 		case <-w.orders:
