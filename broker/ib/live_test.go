@@ -366,4 +366,15 @@ func TestAccountReadAfreshWhenOld(t *testing.T) {
 	if err := sameAccount(a, sim.Engine().Account()); err != nil {
 		t.Fatal(err)
 	}
+	// The fresh read ends with a cancel that nothing answers. Closing the
+	// client before ibapi's writer takes it from its queue would leave it
+	// unread while ibapi resets the EClient on shutdown, which the race
+	// detector reports (ibapi resets its fields without a lock). Wait until
+	// the request and its cancel have left for TWS.
+	checkFor(t, 5*time.Second, time.Millisecond, func() error {
+		if n := ib.SentFrames(c) - sent; n < 2 {
+			return fmt.Errorf("%d of the fresh read's 2 frames sent", n)
+		}
+		return nil
+	})
 }
