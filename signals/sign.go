@@ -91,12 +91,15 @@ func UnmarshalVerified(data []byte, trusted []string) (Event, error) {
 // that way (Event gained a field after Signature), the bytes are encoded
 // afresh.
 func signingBytesOf(ev Event, canonical []byte) ([]byte, error) {
+	if ev.Signature == nil {
+		return SigningBytes(ev)
+	}
 	sig, err := json.Marshal(ev.Signature)
 	if err != nil {
 		return nil, fmt.Errorf("signals: marshal the signature: %w", err)
 	}
 	suffix := append(append([]byte(`,"signature":`), sig...), '}')
-	if ev.Signature == nil || !bytes.HasSuffix(canonical, suffix) {
+	if !bytes.HasSuffix(canonical, suffix) {
 		return SigningBytes(ev)
 	}
 	n := len(canonical) - len(suffix)
