@@ -25,7 +25,7 @@ const maxIDLen = 256
 // the row may be stored although an error is returned. Reconciliation treats
 // such an intent like any other intent without a final state.
 func (l *Log) Append(ctx context.Context, e Entry) (Record, error) {
-	recs, err := l.append(ctx, []Entry{e}, false)
+	recs, err := l.append(ctx, []Entry{e}, nil, false)
 	if err != nil {
 		return Record{}, err
 	}
@@ -36,14 +36,18 @@ func (l *Log) Append(ctx context.Context, e Entry) (Record, error) {
 // consecutive seqs and one time, or none (a plan, its risk decision and its
 // order intents land together). If any entry is invalid, nothing is written
 // and the *InvalidError says which. An empty batch writes nothing.
-func (l *Log) AppendBatch(ctx context.Context, entries []Entry) ([]Record, error) {
+//
+// The guards are checked in the transaction, before any row is written:
+// if one does not hold, nothing is written and the error is a
+// *ConflictError (ErrConflict).
+func (l *Log) AppendBatch(ctx context.Context, entries []Entry, guards ...Guard) ([]Record, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	return l.append(ctx, entries, true)
+	return l.append(ctx, entries, guards, true)
 }
 
-func (l *Log) append(ctx context.Context, entries []Entry, batch bool) ([]Record, error) {
+func (l *Log) append(ctx context.Context, entries []Entry, guards []Guard, batch bool) ([]Record, error) {
 	if err := l.acquire(); err != nil {
 		return nil, err
 	}
@@ -61,6 +65,11 @@ func (l *Log) append(ctx context.Context, entries []Entry, batch bool) ([]Record
 		}
 		recs[i] = r
 	}
+	for i, g := range guards {
+		if err := validGuard(i, g); err != nil {
+			return nil, err
+		}
+	}
 
 	// The statements are taken before the transaction holds the writer's
 	// only connection (see statementCache.get).
@@ -74,6 +83,18 @@ func (l *Log) append(ctx context.Context, entries []Entry, batch bool) ([]Record
 		return nil, dbError("append: prepare", err)
 	}
 	defer doneInsert()
+	guardStmts := make([]*sql.Stmt, len(guards))
+	guardArgs := make([][]any, len(guards))
+	for i, g := range guards {
+		var q string
+		q, guardArgs[i] = g.query()
+		stmt, done, err := l.ws.get(ctx, q)
+		if err != nil {
+			return nil, dbError("append: prepare guard", err)
+		}
+		defer done()
+		guardStmts[i] = stmt
+	}
 
 	tx, err := l.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock, now
 	if err != nil {
@@ -84,6 +105,11 @@ func (l *Log) append(ctx context.Context, entries []Entry, batch bool) ([]Record
 	head, err := headOf(ctx, tx.StmtContext(ctx, headStmt))
 	if err != nil {
 		return nil, dbError("append: read head", err)
+	}
+	for i, g := range guards {
+		if err := checkGuard(ctx, tx.StmtContext(ctx, guardStmts[i]), g, guardArgs[i]); err != nil {
+			return nil, err
+		}
 	}
 	// The clock is read under the lock, so times follow seqs as long as the
 	// clock does not step back.
