@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,9 +10,9 @@ import (
 	"github.com/rotor-trading/rotor/portfolio/audit"
 )
 
-// A trip that lands between ResetKillSwitch's read and its write is written
-// again after the reset; a reset or another account's trip in between is not.
-func TestRestoreTrip(t *testing.T) {
+// A trip or a reset that lands between ResetKillSwitch's read and its write
+// makes the reset write nothing; another account's trip does not.
+func TestResetGuardedBySwitchAsRead(t *testing.T) {
 	ctx := context.Background()
 	l, err := audit.Open(ctx, filepath.Join(t.TempDir(), "audit.db"), audit.Options{})
 	if err != nil {
@@ -19,42 +20,57 @@ func TestRestoreTrip(t *testing.T) {
 	}
 	defer l.Close()
 	at := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
-	ks := func(account string, tripped bool, reason string) audit.Record {
+	const a = "DU1"
+	set := func(account string, tripped bool, reason string) {
 		t.Helper()
-		r, err := l.Append(ctx, audit.Entry{Kind: audit.KindKillSwitch, Account: account, EventID: "ev-" + reason,
-			Payload: KillSwitchPayload{Tripped: tripped, Reason: reason, Since: at}})
+		if _, err := l.Append(ctx, audit.Entry{Kind: audit.KindKillSwitch, Account: account, EventID: "ev-" + reason,
+			Payload: KillSwitchPayload{Tripped: tripped, Reason: reason, Since: at}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() {
+		t.Helper()
+		set(a, true, "first")
+	}
+	reset := func(landed func()) ([]audit.Record, error) {
+		t.Helper()
+		ks, prev, _, err := killSwitch(ctx, l, a)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r
+		landed()
+		return resetFrom(ctx, l, a, "ops", "checked", at, ks, prev)
 	}
-	const a = "DU1"
-	read := ks(a, true, "first")     // what the reset read
-	ks("DU2", true, "other account") // not ours
-	landed := ks(a, true, "second")  // the concurrent trip
-	reset := ks(a, false, "operator's reset")
-
-	got, err := restoreTrip(ctx, l, a, read.Seq, reset.Seq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got == nil || got.Seq != reset.Seq+1 || got.EventID != landed.EventID {
-		t.Fatalf("restoreTrip() = %+v, want the second trip written again after the reset", got)
-	}
-	if s, err := KillSwitch(ctx, l, a); err != nil || !s.Tripped || s.Reason != "second" {
-		t.Fatalf("KillSwitch() = %+v, %v; want tripped for the second reason", s, err)
-	}
-
-	// Only a reset (or only another account's trip) in between: nothing to restore.
-	read = ks(a, true, "third")
-	ks(a, false, "someone else's reset")
-	ks("DU2", true, "other again")
-	reset = ks(a, false, "our reset")
-	h, _ := l.Head(ctx)
-	if got, err := restoreTrip(ctx, l, a, read.Seq, reset.Seq); err != nil || got != nil {
-		t.Fatalf("restoreTrip() = %+v, %v; want nothing", got, err)
-	}
-	if h2, _ := l.Head(ctx); h2 != h {
-		t.Fatal("restoreTrip wrote a row with nothing to restore")
+	for _, tc := range []struct {
+		name   string
+		landed func()
+		want   error // nil: the reset is written
+	}{
+		{"nothing in between", func() {}, nil},
+		{"another account's trip", func() { set("DU2", true, "other account") }, nil},
+		{"a second trip", func() { set(a, true, "second") }, ErrTrippedDuringReset},
+		{"someone else's reset", func() { set(a, false, "their reset") }, ErrNotTripped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			read()
+			before, _ := l.Head(ctx)
+			recs, err := reset(tc.landed)
+			after, _ := l.Head(ctx)
+			if tc.want == nil {
+				if err != nil || len(recs) != 2 {
+					t.Fatalf("reset: %v (%d rows), want it written", err, len(recs))
+				}
+				if ks, _ := KillSwitch(ctx, l, a); ks.Tripped {
+					t.Fatal("still tripped after the reset")
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) || recs != nil {
+				t.Fatalf("reset: %v, %d rows; want %v and nothing", err, len(recs), tc.want)
+			}
+			if after.Seq != before.Seq+1 { // the row that landed, and no more
+				t.Fatalf("head %d → %d: the reset wrote", before.Seq, after.Seq)
+			}
+		})
 	}
 }

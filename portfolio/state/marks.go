@@ -29,11 +29,17 @@ func LoadMarks(ctx context.Context, log *audit.Log, account string) (Marks, bool
 	if err != nil || !ok {
 		return Marks{}, false, err
 	}
+	m, err := MarksOf(rec)
+	return m, err == nil, err
+}
+
+// MarksOf is the marks a risk_marks row records.
+func MarksOf(r audit.Record) (Marks, error) {
 	var m Marks
-	if err := decode(rec, &m); err != nil {
-		return Marks{}, false, err
+	if err := decode(r, &m); err != nil {
+		return Marks{}, err
 	}
-	return m, true, nil
+	return m, nil
 }
 
 // UpdateMarks brings the marks up to date with net liquidation nlv seen on
