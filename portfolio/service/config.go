@@ -115,8 +115,8 @@ type Step string
 const (
 	StepArrived   Step = "arrived"    // JetStream delivered a message
 	StepAdmitted  Step = "admitted"   // the message is a valid, trusted, fresh event
-	StepReceived  Step = "received"   // and not handled before (checked while deciding); nothing recorded
-	StepDecided   Step = "decided"    // targets, plan and risk decided; nothing recorded
+	StepReceived  Step = "received"   // taken up for deciding (whether it was handled before is asked as the decision is written); nothing recorded
+	StepDecided   Step = "decided"    // targets, plan and risk decided (again, when the log's state moved before the write); nothing recorded
 	StepRecorded  Step = "recorded"   // the write-ahead batch is committed
 	StepSent      Step = "sent"       // one order was placed (called per order)
 	StepSentSaved Step = "sent_saved" // the order_sent rows are committed

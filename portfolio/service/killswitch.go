@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/rotor-trading/rotor/portfolio/audit"
@@ -66,9 +67,15 @@ func (s *Service) checkLosses(ctx context.Context) error {
 	}
 	s.route.Lock()
 	defer s.route.Unlock()
-	marks, err := state.UpdateMarks(ctx, s.cfg.Log, s.cfg.Account, acct.NetLiquidation, state.TradeDate(now))
+	marks, row, err := state.NextMarks(ctx, s.cfg.Log, s.cfg.Account, acct.NetLiquidation, state.TradeDate(now))
 	if err != nil {
 		return err
+	}
+	if row != nil {
+		if _, err := s.cfg.Log.Append(ctx, *row); err != nil {
+			return fmt.Errorf("record the risk marks: %w", err)
+		}
+		s.forgetLogState()
 	}
 	ks, err := state.KillSwitch(ctx, s.cfg.Log, s.cfg.Account)
 	if err != nil {
@@ -81,6 +88,7 @@ func (s *Service) checkLosses(ctx context.Context) error {
 		if _, err := state.TripKillSwitch(ctx, s.cfg.Log, s.cfg.Account, d.TripReason, now, "", ""); err != nil {
 			return err
 		}
+		s.forgetLogState()
 		s.log.Error().Str("reason", d.TripReason).Msg("kill switch tripped by the loss monitor")
 	}
 	if d.CancelWorking && (d.TripKillSwitch || ks.Tripped) {

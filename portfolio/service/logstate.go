@@ -20,8 +20,13 @@ var logStateKinds = []string{audit.KindKillSwitch, state.KindRiskMarks, audit.Ki
 // logState is the state every decision reads from the audit log, as of the
 // newest row of logStateKinds (version). Rows of those kinds are written by
 // this service and by operators' commands in other processes (rotor risk
-// reset, rotor risk ack), so a decision asks the log for that newest seq, one
-// indexed lookup, and reads the state again only when it moved.
+// reset, rotor risk ack). A decision that is written (the write-ahead batch,
+// a preview) is guarded by the state it was made on (guard), so a row that
+// lands between the read and the commit sends it back to be made again.
+//
+// The service keeps the state of its last decision: the next one starts
+// from it without reading the log, and its batch's guard proves it still
+// current.
 type logState struct {
 	version   int64
 	valid     bool
@@ -29,6 +34,62 @@ type logState struct {
 	marks     state.Marks
 	haveMarks bool
 	blocked   map[string]string
+}
+
+// guard holds while no row st is derived from has been written since st
+// was read.
+func (st logState) guard(account string) audit.NoNewer {
+	return audit.NoNewer{Account: account, Kinds: logStateKinds, Seq: st.version}
+}
+
+// lastLogState returns the state the last decision left, and reads the log
+// when there is none.
+func (s *Service) lastLogState(ctx context.Context) (logState, error) {
+	s.mu.Lock()
+	c := s.logState
+	s.mu.Unlock()
+	if !c.valid {
+		return s.readLogState(ctx)
+	}
+	c.blocked = maps.Clone(c.blocked)
+	return c, nil
+}
+
+// advanceLogState keeps st, brought up to date with recs, for the next
+// decision: recs is a batch just committed under st's guard, so no other
+// row of logStateKinds was written between st.version and recs. Only the
+// rows a decision writes, risk_marks and kill_switch (whose last row is the
+// state), are applied; any other kind leaves nothing kept.
+func (s *Service) advanceLogState(st logState, recs []audit.Record) {
+	var err error
+	for _, r := range recs {
+		switch r.Kind {
+		case state.KindRiskMarks:
+			st.marks, err = state.MarksOf(r)
+			st.haveMarks = true
+		case audit.KindKillSwitch:
+			st.ks, err = state.KillSwitchOf(r)
+		case audit.KindReconcile, audit.KindOperatorAction:
+			st.valid = false
+		default:
+			continue
+		}
+		st.version = r.Seq
+		if err != nil {
+			st.valid = false
+		}
+	}
+	s.mu.Lock()
+	s.logState = st
+	s.mu.Unlock()
+}
+
+// forgetLogState drops the kept state after the service wrote a row it is
+// derived from outside a decision's batch: the next decision reads the log.
+func (s *Service) forgetLogState() {
+	s.mu.Lock()
+	s.logState = logState{}
+	s.mu.Unlock()
 }
 
 // readLogState returns the account's kill switch, marks and blocked roots,

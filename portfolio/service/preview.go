@@ -21,16 +21,16 @@ type PreviewPayload struct {
 }
 
 // Preview makes the decision for ev exactly as paper trading would (Decide)
-// and records it in the audit log as a preview. Nothing is routed.
+// and records it in the audit log as a preview, guarded as the service's
+// own decisions are (the marks it moved cannot race another writer's).
+// Nothing is routed.
 func (s *Service) Preview(ctx context.Context, ev signals.Event, source string) (Decision, audit.Record, error) {
-	d, err := s.Decide(ctx, ev)
+	d, recs, err := s.commitDecision(ctx, ev, func(d Decision) []audit.Entry {
+		return append(d.marksRows(), audit.Entry{Kind: audit.KindPreview, EventID: ev.ID,
+			PlanID: d.Plan.PlanID, Account: s.cfg.Account, Payload: PreviewPayload{Source: source, Decision: d}})
+	})
 	if err != nil {
 		return d, audit.Record{}, err
-	}
-	recs, err := s.cfg.Log.AppendBatch(ctx, append(d.marksRows(), audit.Entry{Kind: audit.KindPreview, EventID: ev.ID,
-		PlanID: d.Plan.PlanID, Account: s.cfg.Account, Payload: PreviewPayload{Source: source, Decision: d}}))
-	if err != nil {
-		return d, audit.Record{}, fmt.Errorf("record the preview: %w", err)
 	}
 	return d, recs[len(recs)-1], nil
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -67,32 +68,42 @@ type intent struct {
 // and routed; one seen before is resumed. raw is the event as it arrived
 // (admission has checked it is ev's canonical form). It returns nil when the
 // outcome is on disk and the message may be acknowledged.
+//
+// Whether the event was seen is asked by the write-ahead batch itself (a
+// NoRow guard on its signal_received row), under the log's write lock, so
+// two services misconfigured onto one account cannot both route it.
 func (s *Service) process(ctx context.Context, ev signals.Event, raw []byte, streamSeq uint64) error {
 	s.route.Lock()
 	defer s.route.Unlock()
-	d, seen, err := s.decide(ctx, ev, true)
-	if seen {
-		s.log.Info().Str("event_id", ev.ID).Msg("event seen before; settling its orders")
-		return s.resume(ctx, ev.ID)
+	s.cfg.Step(StepReceived)
+	var intents []intent
+	d, _, err := s.commitDecision(ctx, ev, func(d Decision) []audit.Entry {
+		var entries []audit.Entry
+		entries, intents = s.writeAhead(d, raw, streamSeq)
+		return entries
+	}, s.firstReceipt(ev.ID))
+	var conflict *audit.ConflictError
+	if errors.As(err, &conflict) {
+		if _, dup := conflict.Guard.(audit.NoRow); dup {
+			s.log.Info().Str("event_id", ev.ID).Int64("seq", conflict.Seq).Msg("event seen before; settling its orders")
+			return s.resume(ctx, ev.ID)
+		}
 	}
 	if err != nil {
+		// An event handled before is settled even when it can no longer
+		// be decided (its contract expired, the broker reports nothing).
+		if seen, serr := s.seen(ctx, ev.ID); serr == nil && seen {
+			s.log.Info().Str("event_id", ev.ID).AnErr("decide", err).Msg("event seen before; settling its orders")
+			return s.resume(ctx, ev.ID)
+		}
 		return err
 	}
-	s.cfg.Step(StepReceived)
-	s.cfg.Step(StepDecided)
+	s.cfg.Step(StepRecorded)
 	s.cfg.Metrics.decided(s.cfg.Mode, d.Risk, d.KillSwitch.Tripped)
+	s.cfg.Metrics.order("intent", len(intents))
 	if d.Risk.TripKillSwitch {
-		if _, err := state.TripKillSwitch(ctx, s.cfg.Log, s.cfg.Account, d.Risk.TripReason, d.At, ev.ID, d.Plan.PlanID); err != nil {
-			return fmt.Errorf("persist the kill switch: %w", err)
-		}
 		s.log.Error().Str("reason", d.Risk.TripReason).Msg("kill switch tripped")
 	}
-	entries, intents := s.writeAhead(d, raw, streamSeq)
-	if _, err := s.cfg.Log.AppendBatch(ctx, entries); err != nil {
-		return fmt.Errorf("write the decision ahead of routing: %w", err)
-	}
-	s.cfg.Step(StepRecorded)
-	s.cfg.Metrics.order("intent", len(intents))
 	s.log.Info().Str("event_id", ev.ID).Str("plan_id", d.Plan.PlanID).Str("regime", string(ev.Regime)).
 		Int("planned", len(d.Plan.Orders)).Int("approved", len(intents)).Msg("decided")
 	if d.Risk.CancelWorking {
@@ -104,29 +115,86 @@ func (s *Service) process(ctx context.Context, ev signals.Event, raw []byte, str
 	return s.send(ctx, intents)
 }
 
-// seen reports whether ev was handled before in this mode for this account.
+// decideAttempts bounds how many times commitDecision decides one event
+// while the log's state keeps changing under it.
+const decideAttempts = 3
+
+// commitDecision decides ev and writes the rows rows returns for the
+// decision in one batch, guarded by the log state the decision was made on
+// and by guards. When the state guard fails (an operator's reset or
+// acknowledgement, the loss monitor's marks landed in between) it decides
+// again on the state read afresh, up to decideAttempts times; any other
+// guard's *audit.ConflictError is returned, wrapped. The first attempt
+// starts from the state the last decision left.
+func (s *Service) commitDecision(ctx context.Context, ev signals.Event, rows func(Decision) []audit.Entry, guards ...audit.Guard) (Decision, []audit.Record, error) {
+	for attempt := 1; ; attempt++ {
+		d, err := s.decide(ctx, ev, attempt == 1)
+		if err != nil {
+			return d, nil, err
+		}
+		s.cfg.Step(StepDecided)
+		stateGuard := d.logState.guard(s.cfg.Account)
+		recs, err := s.cfg.Log.AppendBatch(ctx, rows(d), append(guards[:len(guards):len(guards)], stateGuard)...)
+		var conflict *audit.ConflictError
+		if errors.As(err, &conflict) {
+			if _, moved := conflict.Guard.(audit.NoNewer); moved {
+				s.forgetLogState()
+				if attempt < decideAttempts {
+					s.log.Info().Str("event_id", ev.ID).Int64("seq", conflict.Seq).Int("attempt", attempt).
+						Msg("the kill switch, marks or blocked roots changed while deciding; deciding again")
+					continue
+				}
+				return d, nil, fmt.Errorf("record the decision: the audit log's kill switch, marks or blocked roots changed under %d decisions in a row: %w", attempt, err)
+			}
+		}
+		if err != nil {
+			return d, nil, fmt.Errorf("record the decision: %w", err)
+		}
+		s.advanceLogState(d.logState, recs)
+		return d, recs, nil
+	}
+}
+
+// seen reports whether the event was handled before in this mode for this
+// account: whether firstReceipt would fail.
 func (s *Service) seen(ctx context.Context, eventID string) (bool, error) {
-	recs, err := s.cfg.Log.Query(ctx, audit.Filter{EventID: eventID, Kinds: []string{audit.KindSignalReceived}})
+	g := s.firstReceipt(eventID)
+	recs, err := s.cfg.Log.Query(ctx, audit.Filter{EventID: eventID, Kinds: []string{g.Kind}})
 	if err != nil {
 		return false, fmt.Errorf("look the event up in the audit log: %w", err)
 	}
 	for _, r := range recs {
-		var p ReceivedPayload
-		if r.Account == s.cfg.Account && json.Unmarshal(r.Payload, &p) == nil && p.Mode == s.cfg.Mode {
+		if r.Account == g.Account && g.Match(r.Payload) {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// writeAhead returns the rows that record a decision (the risk_marks it
-// moved, signal_received, plan, risk_decision, and in paper mode an
+// firstReceipt is the guard that records an event once per account and
+// mode: no signal_received row of it in this mode yet.
+func (s *Service) firstReceipt(eventID string) audit.NoRow {
+	return audit.NoRow{Kind: audit.KindSignalReceived, EventID: eventID, Account: s.cfg.Account,
+		Match: func(payload json.RawMessage) bool {
+			var p struct {
+				Mode Mode `json:"mode"`
+			}
+			return json.Unmarshal(payload, &p) == nil && p.Mode == s.cfg.Mode
+		}}
+}
+
+// writeAhead returns the rows that record a decision (the kill switch trip
+// it made, the risk_marks it moved, signal_received, plan, risk_decision, and in paper mode an
 // order_intent per order to route) and the intents. raw is the event as it
 // arrived, which is its canonical form.
 func (s *Service) writeAhead(d Decision, raw []byte, streamSeq uint64) ([]audit.Entry, []intent) {
 	acct, evID, planID := s.cfg.Account, d.EventID, d.Plan.PlanID
 	routed, heldBack := routable(d)
-	entries := append(d.marksRows(), []audit.Entry{
+	var entries []audit.Entry
+	if d.Risk.TripKillSwitch {
+		entries = append(entries, state.TripRow(acct, d.Risk.TripReason, d.At, evID, planID))
+	}
+	entries = append(append(entries, d.marksRows()...), []audit.Entry{
 		{Kind: audit.KindSignalReceived, EventID: evID, Account: acct, Payload: ReceivedPayload{
 			Mode: s.cfg.Mode, StreamSeq: streamSeq, AsOf: d.Event.AsOf, Regime: d.Event.Regime, Score: d.Event.Score, Event: raw}},
 		{Kind: audit.KindPlan, EventID: evID, PlanID: planID, Account: acct, Payload: PlanPayload{

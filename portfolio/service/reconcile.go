@@ -39,6 +39,7 @@ const reconcileWindow = 24 * time.Hour
 func (s *Service) reconcileNow(ctx context.Context, trigger string) error {
 	s.route.Lock()
 	defer s.route.Unlock()
+	defer s.forgetLogState() // its reconcile rows change the blocked roots
 	p := ReconcilePayload{Trigger: trigger}
 	cctx, cancel := s.brokerCtx(ctx)
 	defer cancel()

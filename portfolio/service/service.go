@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rotor-trading/rotor/broker"
+	"github.com/rotor-trading/rotor/portfolio/audit"
 )
 
 // Service is the portfolio service of one account. New → Open → Close; Decide
@@ -41,6 +42,7 @@ type Service struct {
 	workers   sync.WaitGroup
 	reconcile chan string
 	opened    bool
+	release   func() error // the claim on the account (audit.Log.Claim), held while open
 	// arrived is when the event in hand arrived, for the event-to-order
 	// histogram; only the consumer goroutine touches it.
 	arrived time.Time
@@ -72,6 +74,19 @@ func (s *Service) Open(ctx context.Context) error {
 	if s.opened {
 		return errors.New("service: already open")
 	}
+	release, err := s.cfg.Log.Claim(s.cfg.Account + "." + string(s.cfg.Mode))
+	if errors.Is(err, audit.ErrClaimed) {
+		return fmt.Errorf("service: account %s is already served in %s mode by another portfolio service on this audit log (%w); stop it first: one service routes an account", s.cfg.Account, s.cfg.Mode, err)
+	}
+	if err != nil {
+		return fmt.Errorf("service: claim account %s: %w", s.cfg.Account, err)
+	}
+	opened := false
+	defer func() {
+		if !opened {
+			_ = release()
+		}
+	}()
 	if err := s.loadRecorded(ctx); err != nil {
 		return err
 	}
@@ -97,7 +112,7 @@ func (s *Service) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	s.opened = true
+	s.opened, s.release, opened = true, release, true
 	s.log.Info().Str("mode", string(s.cfg.Mode)).Str("consumer", s.cfg.Durable).Msg("portfolio service started")
 	return nil
 }
@@ -121,7 +136,7 @@ func (s *Service) Close(grace time.Duration) error {
 		}
 	}
 	s.stopWorkers()
-	return nil
+	return s.release()
 }
 
 func (s *Service) stopWorkers() {
