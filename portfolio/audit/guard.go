@@ -19,7 +19,8 @@ import (
 // The guards are NoNewer and NoRow.
 type Guard interface {
 	// query is the guard's SELECT, with its arguments: it returns seq and
-	// a payload (or NULL) of the rows that may break the guard.
+	// a payload (or NULL) of the rows that may break the guard, and may
+	// return a row whose seq is NULL for none.
 	query() (string, []any)
 	// breaks reports whether a row query returned breaks the guard.
 	breaks(payload json.RawMessage) bool
@@ -42,9 +43,9 @@ func (g NoNewer) query() (string, []any) {
 	}
 	args = append(args, g.Seq, nullString(g.Account))
 	// events_kind orders each kind's rows by seq, so this reads only the
-	// rows after Seq.
-	return "SELECT seq, NULL FROM events WHERE kind IN (?" + strings.Repeat(", ?", len(g.Kinds)-1) +
-		") AND seq > ? AND account IS ? ORDER BY seq LIMIT 1", args
+	// rows after Seq (MIN, not ORDER BY: no sort).
+	return "SELECT MIN(seq), NULL FROM events WHERE kind IN (?" + strings.Repeat(", ?", len(g.Kinds)-1) +
+		") AND seq > ? AND account IS ?", args
 }
 
 func (g NoNewer) breaks(json.RawMessage) bool { return true }
@@ -102,14 +103,14 @@ func checkGuard(ctx context.Context, stmt *sql.Stmt, g Guard, args []any) error 
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			seq     int64
+			seq     sql.NullInt64 // NULL: MIN over no row
 			payload []byte
 		)
 		if err := rows.Scan(&seq, &payload); err != nil {
 			return dbError("append: check guard", err)
 		}
-		if g.breaks(payload) {
-			return &ConflictError{Guard: g, Seq: seq}
+		if seq.Valid && g.breaks(payload) {
+			return &ConflictError{Guard: g, Seq: seq.Int64}
 		}
 	}
 	if err := rows.Err(); err != nil {
