@@ -195,20 +195,30 @@ func (e *Engine) UsedID(clientID int64) int64 {
 // marketable, and returns it as it stands after matching with the updates
 // to send. A refusal is a *Reject with the TWS error code.
 func (e *Engine) Place(s OrderSpec) (Order, []Update, error) {
+	// Room for the acceptance and one fill, which is what a marketable
+	// order without partial fills makes.
+	return e.PlaceAppend(make([]Update, 0, 2+updatesPerFill), s)
+}
+
+// PlaceAppend is Place appending the updates to dst, for a caller that
+// reuses one buffer for every order (a backtest places hundreds of
+// thousands; an update is about a kilobyte). On a refusal it returns dst
+// as it was.
+func (e *Engine) PlaceAppend(dst []Update, s OrderSpec) (Order, []Update, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, dup := e.byClient[[2]int64{s.ClientID, s.OrderID}]; dup || s.OrderID <= 0 {
-		return Order{}, nil, &Reject{CodeDuplicateID, "Duplicate order id"}
+		return Order{}, dst, &Reject{CodeDuplicateID, "Duplicate order id"}
 	}
 	if s.Account != "" && s.Account != e.cfg.Account {
-		return Order{}, nil, &Reject{CodeRejected, fmt.Sprintf("Order rejected - reason:Account %s is not managed by this session (%s)", s.Account, e.cfg.Account)}
+		return Order{}, dst, &Reject{CodeRejected, fmt.Sprintf("Order rejected - reason:Account %s is not managed by this session (%s)", s.Account, e.cfg.Account)}
 	}
 	matches := e.catalog.lookup(s.Contract, e.Today())
 	if len(matches) != 1 {
 		if len(matches) > 1 {
-			return Order{}, nil, &Reject{CodeNoSecDef, "The contract description specified for " + s.Contract.Symbol + " is ambiguous."}
+			return Order{}, dst, &Reject{CodeNoSecDef, "The contract description specified for " + s.Contract.Symbol + " is ambiguous."}
 		}
-		return Order{}, nil, &Reject{CodeNoSecDef, "No security definition has been found for the request"}
+		return Order{}, dst, &Reject{CodeNoSecDef, "No security definition has been found for the request"}
 	}
 	l := matches[0]
 	o := Order{ClientID: s.ClientID, OrderID: s.OrderID, Account: e.cfg.Account, Listing: l, Action: s.Action,
@@ -217,14 +227,14 @@ func (e *Engine) Place(s OrderSpec) (Order, []Update, error) {
 		o.TIF = "DAY"
 	}
 	if err := e.validate(&o, s); err != nil {
-		return Order{}, nil, err
+		return Order{}, dst, err
 	}
 	mark, err := e.prices.mark(l, e.Today())
 	if err != nil {
-		return Order{}, nil, &Reject{CodeRejected, "Order rejected - reason:No market data for " + l.LocalSymbol}
+		return Order{}, dst, &Reject{CodeRejected, "Order rejected - reason:No market data for " + l.LocalSymbol}
 	}
 	if err := e.checkMargin(l, o.signed(o.Quantity), mark); err != nil {
-		return Order{}, nil, err
+		return Order{}, dst, err
 	}
 	// The order is accepted: it takes its id and a perm id from here on.
 	e.maxID[s.ClientID] = max(e.maxID[s.ClientID], s.OrderID)
@@ -233,10 +243,7 @@ func (e *Engine) Place(s OrderSpec) (Order, []Update, error) {
 	o.Status = broker.StatusSubmitted
 	e.orders[o.PermID] = &o
 	e.byClient[[2]int64{s.ClientID, s.OrderID}] = o.PermID
-	// Room for the acceptance and one fill, which is what a marketable
-	// order without partial fills makes.
-	ups := make([]Update, 0, 2+updatesPerFill)
-	ups = append(ups, Update{Kind: UpdateOpenOrder, Order: o}, Update{Kind: UpdateStatus, Order: o})
+	ups := append(dst, Update{Kind: UpdateOpenOrder, Order: o}, Update{Kind: UpdateStatus, Order: o})
 	ups = e.match(ups, &o, mark)
 	return o, ups, nil // o as matched: Filled when it was marketable
 }

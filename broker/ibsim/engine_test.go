@@ -302,3 +302,32 @@ func TestEngineDayOrdersExpireAtTheEndOfTheirDay(t *testing.T) {
 		t.Fatalf("statuses the next day = %v, want DAY order 1 Cancelled and GTC order 2 Submitted", got)
 	}
 }
+
+// PlaceAppend appends to the buffer it is given (reusing its room) and
+// leaves it as it was on a refusal; what it appends is what Place returns.
+func TestEnginePlaceAppendReusesTheBuffer(t *testing.T) {
+	a, b := newTestEngine(t, 1_000_000, nil), newTestEngine(t, 1_000_000, nil)
+	buf := make([]Update, 1, 16)
+	buf[0] = Update{Kind: UpdateStatus}
+	_, want, err := a.Place(spec(1, rty("202612"), "BUY", 3, "MKT", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := b.PlaceAppend(buf, spec(1, rty("202612"), "BUY", 3, "MKT", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1+len(want) || &got[0] != &buf[0] {
+		t.Fatalf("PlaceAppend gave %d updates (in the buffer: %v), want 1 + %d in the buffer", len(got), &got[0] == &buf[0], len(want))
+	}
+	for i := range want {
+		if got[1+i].Kind != want[i].Kind || got[1+i].Order.Status != want[i].Order.Status ||
+			!got[1+i].Exec.Price.Equal(want[i].Exec.Price) {
+			t.Fatalf("update %d: %+v, want %+v", i, got[1+i], want[i])
+		}
+	}
+	_, refused, err := b.PlaceAppend(buf[:1], spec(1, rty("202612"), "BUY", 3, "MKT", "")) // a duplicate id
+	if err == nil || len(refused) != 1 || &refused[0] != &buf[0] {
+		t.Fatalf("refused PlaceAppend: %v, %d updates; want an error and the buffer as it was", err, len(refused))
+	}
+}
