@@ -83,6 +83,9 @@ type book struct {
 	days  []Day
 	fills []Fill
 	notes []Note
+	// ups is the buffer the engine appends an order's updates to, reused
+	// for every order (record reads them before the next).
+	ups []ibsim.Update
 }
 
 func newBook(name, description string, cfg *Config, data map[string]marketdata.Series, sleeve portfolio.SleeveConfig, mkt *market, margin map[string]decimal.Decimal) *book {
@@ -237,9 +240,10 @@ func (b *book) decide(i int, ev signals.Event, tr track, acct broker.Account, nl
 			}
 		}
 	}
-	if calm && (b.kill.Tripped && len(b.working) == 0 || b.farFromLossLimits(nlvF)) {
-		// An empty plan's decision can only trip the kill switch (and
-		// cancel working orders once it is tripped); neither can happen.
+	if calm && (b.kill.Tripped && len(b.working) == 0 || !b.kill.Tripped && b.farFromLossLimits(nlvF)) {
+		// An empty plan's decision can only trip the kill switch, or
+		// cancel working orders while it is tripped (risk sets
+		// CancelWorking on every decision then); neither can happen.
 		return nil
 	}
 	// The event's as-of parsed when the track was built (replaySignal),
@@ -329,11 +333,12 @@ func quiet(pos []broker.Position, t portfolio.Targets, band decimal.Decimal) boo
 // (the service would record it and go on).
 func (b *book) place(req broker.OrderRequest, po portfolio.PlannedOrder, d *Day) error {
 	b.orderID++
-	o, ups, err := b.eng.Place(ibsim.OrderSpec{
+	o, ups, err := b.eng.PlaceAppend(b.ups[:0], ibsim.OrderSpec{
 		ClientID: clientID, OrderID: b.orderID, Account: b.cfg.Account, Contract: queryOf(req.Contract),
 		Action: string(req.Side), Quantity: decimal.NewFromInt(req.Quantity), Type: string(req.Type),
 		Limit: req.LimitPrice, TIF: string(req.TIF), Ref: req.Ref,
 	})
+	b.ups = ups[:0]
 	if err != nil {
 		return fmt.Errorf("%s: %w", req.Ref, err)
 	}

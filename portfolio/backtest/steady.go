@@ -219,21 +219,24 @@ func (b *book) valueF(i int) approx {
 // farFromLossLimits reports, conservatively, that risk's loss rules
 // (DAILY_LOSS, DRAWDOWN) cannot trip the kill switch at nlv: the day's loss
 // and the drawdown, at their largest within the floats' error bounds, are
-// under half of each limit at its smallest. Near a limit risk.Check
-// decides, as always (a wrong false only costs a risk check).
+// under each limit at its smallest by one part in a million, a margin
+// millions of times the few ulps the float subtraction and product can
+// add (and the limits' own conversion from decimals). Nearer a limit
+// risk.Check decides, as always (a wrong false only costs a risk check).
 func (b *book) farFromLossLimits(nlv approx) bool {
+	const under = 1 - 1e-6
 	l := &b.limitsF
 	start, hwm := b.dayStartF, b.hwmF
 	loss := start.v + start.err - (nlv.v - nlv.err)
-	if l.dailyLossFraction > 0 && !(loss <= (start.v-start.err)*l.dailyLossFraction/2) {
+	if l.dailyLossFraction > 0 && !(loss <= (start.v-start.err)*l.dailyLossFraction*under) {
 		return false
 	}
-	if l.dailyLossAmount > 0 && !(loss <= l.dailyLossAmount/2) {
+	if l.dailyLossAmount > 0 && !(loss <= l.dailyLossAmount*under) {
 		return false
 	}
 	// risk measures the drawdown from max(hwm, nlv), which is hwm: step
 	// raises hwm to nlv before deciding.
-	if l.maxDrawdown > 0 && !(hwm.v+hwm.err-(nlv.v-nlv.err) <= (hwm.v-hwm.err)*l.maxDrawdown/2) {
+	if l.maxDrawdown > 0 && !(hwm.v+hwm.err-(nlv.v-nlv.err) <= (hwm.v-hwm.err)*l.maxDrawdown*under) {
 		return false
 	}
 	return true
