@@ -78,4 +78,16 @@
 // about an order (intent, sent, broker events, status, fills) must therefore
 // carry its order_ref. An order_status row whose payload has "final": true
 // ends an order's story for IntentsWithoutFinalState.
+//
+// # Writers
+//
+// Every append takes the database's write lock (BEGIN IMMEDIATE), so rows
+// from several handles and processes interleave whole. A writer that
+// decided on rows it read earlier passes guards to AppendBatch (NoNewer:
+// no row of these kinds since the one it read; NoRow: no row of this event
+// yet), checked under that lock: if one fails nothing is written and the
+// error is a *ConflictError. Claim gives a process an exclusive, named
+// claim on the log for as long as it lives (a file lock on
+// <database>.claim-<name>); the portfolio service claims its account and
+// mode, so only one service routes an account.
 package audit
