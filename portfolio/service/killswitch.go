@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,6 +58,9 @@ func (s *Service) monitor() {
 
 // checkLosses records the day's marks and trips the kill switch (cancelling
 // rotor's working orders) when the daily loss or drawdown limit is breached.
+// It reads the log's state afresh and writes the marks and the trip in one
+// batch guarded by it, as decisions are (a preview in another process may
+// write marks too); when the guard fails it reads and checks again, once.
 func (s *Service) checkLosses(ctx context.Context) error {
 	now := s.cfg.Now()
 	cctx, cancel := s.brokerCtx(ctx)
@@ -67,32 +71,41 @@ func (s *Service) checkLosses(ctx context.Context) error {
 	}
 	s.route.Lock()
 	defer s.route.Unlock()
-	marks, row, err := state.NextMarks(ctx, s.cfg.Log, s.cfg.Account, acct.NetLiquidation, state.TradeDate(now))
-	if err != nil {
-		return err
-	}
-	if row != nil {
-		if _, err := s.cfg.Log.Append(ctx, *row); err != nil {
-			return fmt.Errorf("record the risk marks: %w", err)
-		}
-		s.forgetLogState()
-	}
-	ks, err := state.KillSwitch(ctx, s.cfg.Log, s.cfg.Account)
-	if err != nil {
-		return err
-	}
-	d := risk.Check(risk.Input{Now: now, Limits: s.cfg.Limits, Account: acct, KillSwitch: ks,
-		DayStartNLV: marks.DayStartNLV, HighWaterMark: marks.HighWaterMark})
-	s.cfg.Metrics.setKillSwitch(ks.Tripped || d.TripKillSwitch)
-	if d.TripKillSwitch {
-		if _, err := state.TripKillSwitch(ctx, s.cfg.Log, s.cfg.Account, d.TripReason, now, "", ""); err != nil {
+	for attempt := 1; ; attempt++ {
+		st, err := s.readLogState(ctx)
+		if err != nil {
 			return err
 		}
-		s.forgetLogState()
-		s.log.Error().Str("reason", d.TripReason).Msg("kill switch tripped by the loss monitor")
+		marks, row, err := state.AdvanceMarks(st.marks, st.haveMarks, s.cfg.Account, acct.NetLiquidation, state.TradeDate(now))
+		if err != nil {
+			return err
+		}
+		d := risk.Check(risk.Input{Now: now, Limits: s.cfg.Limits, Account: acct, KillSwitch: st.ks,
+			DayStartNLV: marks.DayStartNLV, HighWaterMark: marks.HighWaterMark})
+		var rows []audit.Entry
+		if row != nil {
+			rows = append(rows, *row)
+		}
+		if d.TripKillSwitch {
+			rows = append(rows, state.TripRow(s.cfg.Account, d.TripReason, now, "", ""))
+		}
+		if len(rows) > 0 {
+			recs, err := s.cfg.Log.AppendBatch(ctx, rows, st.guard(s.cfg.Account))
+			if errors.Is(err, audit.ErrConflict) && attempt == 1 {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("record the risk marks and kill switch: %w", err)
+			}
+			s.advanceLogState(st, recs)
+		}
+		s.cfg.Metrics.setKillSwitch(st.ks.Tripped || d.TripKillSwitch)
+		if d.TripKillSwitch {
+			s.log.Error().Str("reason", d.TripReason).Msg("kill switch tripped by the loss monitor")
+		}
+		if d.CancelWorking && (d.TripKillSwitch || st.ks.Tripped) {
+			s.cancelWorking(ctx, d.TripReason+st.ks.Reason)
+		}
+		return nil
 	}
-	if d.CancelWorking && (d.TripKillSwitch || ks.Tripped) {
-		s.cancelWorking(ctx, d.TripReason+ks.Reason)
-	}
-	return nil
 }

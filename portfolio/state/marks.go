@@ -42,11 +42,18 @@ func MarksOf(r audit.Record) (Marks, error) {
 	return m, nil
 }
 
-// UpdateMarks brings the marks up to date with net liquidation nlv seen on
-// trade date day, as NextMarks decides, writes the row NextMarks returns
-// (if any) and returns the marks.
+// UpdateMarks brings the account's stored marks up to date with net
+// liquidation nlv seen on trade date day, as AdvanceMarks decides, writes
+// the row it returns (if any) and returns the marks. It reads and then
+// writes, unguarded: for tools and tests. The portfolio service advances
+// the marks it decided on and writes them guarded (audit.NoNewer), since a
+// preview in another process may write marks too.
 func UpdateMarks(ctx context.Context, log *audit.Log, account string, nlv decimal.Decimal, day string) (Marks, error) {
-	m, row, err := NextMarks(ctx, log, account, nlv, day)
+	old, ok, err := LoadMarks(ctx, log, account)
+	if err != nil {
+		return Marks{}, err
+	}
+	m, row, err := AdvanceMarks(old, ok, account, nlv, day)
 	if err != nil || row == nil {
 		return m, err
 	}
@@ -56,29 +63,18 @@ func UpdateMarks(ctx context.Context, log *audit.Log, account string, nlv decima
 	return m, nil
 }
 
-// NextMarks returns the marks brought up to date with net liquidation nlv
-// seen on trade date day, and the risk_marks row that records them when they
+// AdvanceMarks returns the marks old (ok = false when none were ever
+// recorded, see LoadMarks) brought up to date with net liquidation nlv seen
+// on trade date day, and the risk_marks row that records them when they
 // change: on the first trade date seen (both marks = nlv), on a new trade
 // date (DayStartNLV = nlv) and when nlv is above the high-water mark
-// (HighWaterMark = nlv). Otherwise the row is nil and the marks are the
-// stored ones. A day before the stored one (a clock stepping back) does not
-// start a new day. The caller appends the row, alone (UpdateMarks) or with
-// the decision that used the marks (the portfolio service's write-ahead).
+// (HighWaterMark = nlv). Otherwise the row is nil and the marks are old. A
+// day before the stored one (a clock stepping back) does not start a new
+// day. The caller appends the row, alone (UpdateMarks) or with the decision
+// that used the marks (the portfolio service's write-ahead).
 //
 // nlv must be positive: a broker reports zero before the account's values
 // have arrived, and a day started at zero would hide the day's losses.
-// Only the account's portfolio service should write marks; two writers
-// could race the high-water mark.
-func NextMarks(ctx context.Context, log *audit.Log, account string, nlv decimal.Decimal, day string) (Marks, *audit.Entry, error) {
-	old, ok, err := LoadMarks(ctx, log, account)
-	if err != nil {
-		return Marks{}, nil, err
-	}
-	return AdvanceMarks(old, ok, account, nlv, day)
-}
-
-// AdvanceMarks is NextMarks on marks already loaded: old, and ok = false
-// when none were ever recorded (see LoadMarks).
 func AdvanceMarks(old Marks, ok bool, account string, nlv decimal.Decimal, day string) (Marks, *audit.Entry, error) {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return Marks{}, nil, fmt.Errorf("state: trade date %q: want YYYY-MM-DD", day)
