@@ -102,8 +102,8 @@ type Config struct {
 	// Metrics, when set, receives the service's Prometheus metrics.
 	Metrics *Metrics
 	// Step, when set, is called at each step of an event's handling (see
-	// Step), from the consumer's goroutine and (StepFilled) the broker-event
-	// recorder's. Tests use it to crash the process at a precise point and
+	// Step), from the consumer's goroutine, the broker-event recorder's
+	// (StepFilled) and Preview's caller's (StepDecided). Tests use it to crash the process at a precise point and
 	// benchmarks to time the stages.
 	Step func(Step)
 }

@@ -184,9 +184,9 @@ func (s *Service) firstReceipt(eventID string) audit.NoRow {
 }
 
 // writeAhead returns the rows that record a decision (the kill switch trip
-// it made, the risk_marks it moved, signal_received, plan, risk_decision, and in paper mode an
-// order_intent per order to route) and the intents. raw is the event as it
-// arrived, which is its canonical form.
+// it made, the risk_marks it moved, signal_received, plan, risk_decision,
+// and in paper mode an order_intent per order to route) and the intents.
+// raw is the event as it arrived, which is its canonical form.
 func (s *Service) writeAhead(d Decision, raw []byte, streamSeq uint64) ([]audit.Entry, []intent) {
 	acct, evID, planID := s.cfg.Account, d.EventID, d.Plan.PlanID
 	routed, heldBack := routable(d)
