@@ -45,7 +45,7 @@ type relay struct {
 	once    sync.Once
 	wg      sync.WaitGroup
 	gate    *pacer       // paces the frames to TWS (see clientToServer)
-	sent    atomic.Int64 // client→server frames after the handshake (tests)
+	sent    atomic.Int64 // client→server frames after the handshake, counted as each is written (tests)
 }
 
 // startRelay listens on loopback and starts accepting the EClient's single
@@ -243,9 +243,11 @@ func (r *relay) clientToServer(down net.Conn) error {
 				return errors.New("stopped while pacing a request")
 			}
 		}
+		// Counted before the write: once TWS can answer a frame, the count
+		// holds it (a test reads it as soon as the answer arrives).
+		r.sent.Add(1)
 		if err := writeFrame(r.up, p); err != nil {
 			return fmt.Errorf("TWS socket: %w", err)
 		}
-		r.sent.Add(1)
 	}
 }
