@@ -189,12 +189,16 @@ func (l *Log) closeDBs() error {
 			c.close()
 		}
 	}
+	// Readers first: when the writer is the file's last connection, SQLite
+	// checkpoints the WAL into the database and removes it on close (a
+	// read-only connection closing last cannot), so a closed log is one
+	// file that a copy or the sqlite3 shell takes whole.
 	var errs []error
-	if l.w != nil {
-		errs = append(errs, l.w.Close())
-	}
 	if l.r != nil {
 		errs = append(errs, l.r.Close())
+	}
+	if l.w != nil {
+		errs = append(errs, l.w.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("audit: close %s: %w", l.path, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -129,8 +130,17 @@ func TestOpen_PathWithQuestionMark(t *testing.T) {
 func TestClose(t *testing.T) {
 	l := MustOpenLog(t)
 	fill(t, l, 1)
+	q, err := l.Query(context.Background(), audit.Filter{}) // the readers have a connection open
+	if err != nil || len(q) != 1 {
+		t.Fatalf("Query: %d rows, %v", len(q), err)
+	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
+	}
+	// The last handle closed: the WAL is checkpointed into the database
+	// and removed, and the file holds every row on its own.
+	if _, err := os.Stat(l.Path() + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the WAL is still there after Close: %v", err)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatalf("second Close()=%v, want nil", err)
