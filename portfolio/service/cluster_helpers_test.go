@@ -35,7 +35,7 @@ func newReplicated(t *testing.T) *replicated {
 	}
 	t.Cleanup(c.Shutdown)
 	r := &replicated{cluster: c}
-	if r.stream, err = jetstream.EnsureStream(context.Background(), r.connect(t, "admin"), jetstream.StreamConfig{Replicas: 3}); err != nil {
+	if r.stream, err = c.EnsureStream(context.Background(), r.connect(t, "admin"), jetstream.StreamConfig{Replicas: 3}); err != nil {
 		t.Fatal(err)
 	}
 	r.signer, _ = nkeys.CreateUser()

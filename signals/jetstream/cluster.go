@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 )
 
@@ -136,4 +137,25 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// clusterStreamWait bounds how long Cluster.EnsureStream retries.
+const clusterStreamWait = 30 * time.Second
+
+// EnsureStream is EnsureStream for a cluster that has just started: a
+// stream replicated across it needs a proposal through JetStream's meta
+// group and an election in the stream's own, and on a loaded machine the
+// first creation can outlast the client's five-second request timeout. It
+// retries while JetStream does not answer (ErrUnreachable), for up to 30
+// seconds; a creation that timed out but landed is then found and checked
+// like any existing stream.
+func (c *Cluster) EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
+	deadline := time.Now().Add(clusterStreamWait)
+	for {
+		s, err := EnsureStream(ctx, js, cfg)
+		if err == nil || !errors.Is(err, ErrUnreachable) || time.Now().After(deadline) || ctx.Err() != nil {
+			return s, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -29,7 +29,7 @@ func TestClusterLosesNothingWhenANodeDies(t *testing.T) {
 	}
 	defer nc.Close()
 	js, _ := natsjs.New(nc)
-	stream, err := jetstream.EnsureStream(ctx, js, jetstream.StreamConfig{Replicas: 3})
+	stream, err := c.EnsureStream(ctx, js, jetstream.StreamConfig{Replicas: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
