@@ -99,3 +99,38 @@ func TestResetBetweenDecisionAndWriteDecidesAgain(t *testing.T) {
 		t.Fatalf("%d intents, broker orders %v: want the event traded", len(intents), w.brokerOrdersByRef())
 	}
 }
+
+// An event handled before is settled, not decided again, even when it can
+// no longer be decided: here the paper broker has gone away, so the
+// account cannot be read, but the event's orders are all final in the log
+// and settling it needs nothing from the broker. The replay is acknowledged
+// at once, with no error and no order.
+func TestSeenEventSettledWhenItCannotBeDecided(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	w.start(t, w.config(w.broker(t, 1), l))
+	ev := w.latest(t)
+	w.publish(t, ev)
+	w.consumerSettled(t, 1)
+	checkFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if open, err := l.IntentsWithoutFinalState(context.Background()); err != nil || len(open) != 0 {
+			return fmt.Errorf("intents without a final state: %d (%v)", len(open), err)
+		}
+		return nil
+	})
+	orders := len(w.sim.Engine().Orders())
+
+	w.sim.Close()
+	w.publishRaw(t, ev.ID+"-replayed", mustMarshalSigned(t, w, ev))
+	w.consumerSettled(t, 2)
+
+	if errs := rows(t, l, audit.KindError); len(errs) != 0 {
+		t.Fatalf("the replay of a handled event left %d error rows, first: %s", len(errs), errs[0].Payload)
+	}
+	if n := len(rows(t, l, audit.KindSignalReceived)); n != 1 {
+		t.Fatalf("%d signal_received rows, want 1", n)
+	}
+	if n := len(w.sim.Engine().Orders()); n != orders {
+		t.Fatalf("the replay placed %d orders", n-orders)
+	}
+}
