@@ -75,18 +75,25 @@ type world struct {
 	trusted []string
 	events  []signals.Event
 	clock   func() time.Time
-	// orders receives the reference of every order as the paper broker
-	// reads it off the socket (dropped when nobody keeps up).
-	orders chan string
+	// orders receives every order as the paper broker reads it off the
+	// socket (dropped when nobody keeps up).
+	orders chan seenOrder
+}
+
+// seenOrder is an order the paper broker read: its reference, and when
+// the broker had read and decoded it.
+type seenOrder struct {
+	ref string
+	at  time.Time
 }
 
 func newWorld(tb testing.TB) *world {
 	tb.Helper()
 	ctx := context.Background()
-	w := &world{clock: func() time.Time { return rigNow }, events: rigEvents(tb), orders: make(chan string, 1024)}
+	w := &world{clock: func() time.Time { return rigNow }, events: rigEvents(tb), orders: make(chan seenOrder, 1024)}
 	onOrder := func(ref string) {
 		select {
-		case w.orders <- ref:
+		case w.orders <- seenOrder{ref: ref, at: time.Now()}:
 		default:
 		}
 	}
