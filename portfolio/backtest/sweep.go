@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 
@@ -142,29 +143,44 @@ func Sweep(base Config, grid Grid, workers int) ([]SweepRow, error) {
 	}
 	mkt.cacheVol(base.Sleeve.VolWindow) // a sweep does not vary it
 
+	// The points of one lookback and thresholds share their regime track,
+	// made by the first of them to run and dropped when the last is done:
+	// the points run in order, so only the few groups in flight are held,
+	// not one track per group for the whole sweep.
+	type group struct {
+		base int // the index in tracks of its lookback's replay
+		sig  signals.Config
+		once sync.Once
+		tr   track
+		left atomic.Int32
+	}
 	type point struct {
 		row SweepRow
-		tr  track
+		g   *group
 		cfg Config
 	}
 	var points []point
 	for k, lb := range lookbacks {
 		for _, th := range thresholds {
-			sig := pointSignals(base, lb, th)
-			tr := tracks[k].withThresholds(sig.Regime)
+			g := &group{base: k, sig: pointSignals(base, lb, th)}
+			g.left.Store(int32(len(leverages)))
 			for _, lev := range leverages {
 				cfg := base
-				cfg.Signals, cfg.Progress = sig, nil
+				cfg.Signals, cfg.Progress = g.sig, nil
 				cfg.Sleeve.Leverage.Leadership = lev
 				points = append(points, point{row: SweepRow{Lookback: lb, EnterLeadership: th.Enter, ExitLeadership: th.Exit,
-					Leverage: lev, Days: len(tr.days)}, tr: tr, cfg: cfg})
+					Leverage: lev, Days: len(tracks[k].days)}, g: g, cfg: cfg})
 			}
 		}
 	}
 	rows := make([]SweepRow, len(points))
 	err = parallel(len(points), workers, func(k int) error {
 		p := points[k]
-		books, err := replay(&p.cfg, data, p.tr, mkt, false)
+		p.g.once.Do(func() { p.g.tr = tracks[p.g.base].withThresholds(p.g.sig.Regime) })
+		books, err := replay(&p.cfg, data, p.g.tr, mkt, false)
+		if p.g.left.Add(-1) == 0 {
+			p.g.tr = track{} // every point of the group has finished with it
+		}
 		if err != nil {
 			return fmt.Errorf("lookback %d, thresholds %g/%g, leverage %s: %w", p.row.Lookback, p.row.EnterLeadership, p.row.ExitLeadership, p.row.Leverage, err)
 		}
