@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	natsjs "github.com/nats-io/nats.go/jetstream"
 	"github.com/shopspring/decimal"
 
 	"github.com/rotor-trading/rotor/broker"
@@ -15,6 +16,7 @@ import (
 	"github.com/rotor-trading/rotor/portfolio/state"
 	"github.com/rotor-trading/rotor/risk"
 	"github.com/rotor-trading/rotor/signals"
+	"github.com/rotor-trading/rotor/signals/jetstream"
 )
 
 // another returns ev under another id: a second event of the same day, for
@@ -253,4 +255,46 @@ func placeResting(tb testing.TB, b broker.Broker, root string, limit int64) brok
 		tb.Fatal(err)
 	}
 	return o
+}
+
+// TestLostPullRequestDelaysTheNextEventBriefly loses one of the service's
+// pull requests on its way to NATS, as a server that forgets a waiting pull
+// does (seen under load, about once in a hundred bursts): the service
+// notices the missing heartbeats and pulls again, so the events are handled
+// within seconds, not after nats.go's default 30 s.
+func TestLostPullRequestDelaysTheNextEventBriefly(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	proxy := newPullDropper(t, strings.TrimPrefix(w.emb.ClientURL(), "nats://"))
+	nc, err := jetstream.Connect(context.Background(), jetstream.ConnConfig{URL: proxy.url(), Name: "service via a lossy proxy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := w.config(w.broker(t, 1), l)
+	cfg.JetStream = js
+	w.start(t, cfg)
+
+	// The next pull is lost, whichever it is: the one the first event
+	// waits for (if the service's first pull has not gone yet) or the one
+	// the second waits for. Either way one of them waits on the recovery.
+	proxy.dropNextPull()
+	start := time.Now()
+	ev := w.latest(t)
+	w.publish(t, ev)
+	select {
+	case <-proxy.dropped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service sent no pull request")
+	}
+	w.publish(t, another(ev, 1))
+	w.consumerSettledWithin(t, 2, 10*time.Second-time.Since(start))
+	t.Logf("both events settled %v after the first was published", time.Since(start).Round(time.Millisecond))
+	if n := len(rows(t, l, audit.KindSignalReceived)); n != 2 {
+		t.Fatalf("%d signal_received rows, want 2", n)
+	}
 }

@@ -208,7 +208,13 @@ func (w *world) start(tb testing.TB, cfg service.Config) *service.Service {
 // and nothing unacknowledged, with at least delivered messages handed out.
 func (w *world) consumerSettled(tb testing.TB, delivered uint64) {
 	tb.Helper()
-	checkFor(tb, 30*time.Second, 20*time.Millisecond, func() error {
+	w.consumerSettledWithin(tb, delivered, 30*time.Second)
+}
+
+// consumerSettledWithin is consumerSettled waiting at most within.
+func (w *world) consumerSettledWithin(tb testing.TB, delivered uint64, within time.Duration) {
+	tb.Helper()
+	checkFor(tb, within, 20*time.Millisecond, func() error {
 		c, err := w.js.Consumer(context.Background(), jetstream.DefaultStreamName, "rotor-portfolio-"+rigAccount)
 		if err != nil {
 			return err
