@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"runtime/trace"
 	"sort"
 	"strings"
 	"sync"
@@ -30,6 +31,10 @@ import (
 // (untimed) another client flattens the book so that every event trades
 // again, and the benchmark waits so that the service's client stays under
 // IB's 50 messages a second, as a day's single event does.
+//
+// Run with -trace, every stage is a runtime/trace log message ("step"),
+// with "publish" and the broker's "on_socket", so `go tool trace` shows
+// each event's goroutines between them.
 func BenchmarkEventToOrder(b *testing.B) {
 	w := newWorld(b)
 	l := w.openLog(b)
@@ -40,6 +45,7 @@ func BenchmarkEventToOrder(b *testing.B) {
 	var mu sync.Mutex
 	stepAt := map[service.Step]time.Time{}
 	cfg.Step = func(s service.Step) {
+		trace.Log(context.Background(), "step", string(s))
 		mu.Lock()
 		if _, ok := stepAt[s]; !ok {
 			stepAt[s] = time.Now()
@@ -61,6 +67,7 @@ func BenchmarkEventToOrder(b *testing.B) {
 		mu.Unlock()
 		b.StartTimer()
 		start := time.Now()
+		trace.Log(context.Background(), "step", "publish")
 		w.publishRaw(b, fmt.Sprintf("bench-%d", i), data)
 		onSocket := awaitRotorOrder(b, w)
 		b.StopTimer()

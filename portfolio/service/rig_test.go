@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/trace"
 	"testing"
 	"time"
 
@@ -92,6 +93,7 @@ func newWorld(tb testing.TB) *world {
 	ctx := context.Background()
 	w := &world{clock: func() time.Time { return rigNow }, events: rigEvents(tb), orders: make(chan seenOrder, 1024)}
 	onOrder := func(ref string) {
+		trace.Log(context.Background(), "step", "on_socket")
 		select {
 		case w.orders <- seenOrder{ref: ref, at: time.Now()}:
 		default:
