@@ -92,20 +92,35 @@ func Sweep(base Config, grid Grid, workers int) ([]SweepRow, error) {
 		return nil, err
 	}
 	lookbacks, thresholds, leverages := grid.Lookbacks, grid.Thresholds, grid.Leverages
+	baseThresholds := Thresholds{base.Signals.Regime.EnterLeadership, base.Signals.Regime.ExitLeadership}
 	if len(lookbacks) == 0 {
 		lookbacks = []int{base.Signals.Lookback}
 	}
 	if len(thresholds) == 0 {
-		thresholds = []Thresholds{{base.Signals.Regime.EnterLeadership, base.Signals.Regime.ExitLeadership}}
+		thresholds = []Thresholds{baseThresholds}
 	}
 	if len(leverages) == 0 {
 		leverages = []decimal.Decimal{base.Sleeve.Leverage.Leadership}
 	}
+	// Each lookback and each threshold pair is checked on its own, so a bad
+	// one is named once, not once per point it is in; then every point.
 	var errs []error
 	for _, lb := range lookbacks {
+		if err := pointSignals(base, lb, baseThresholds).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("backtest: sweep lookback %d: %w", lb, err))
+		}
+	}
+	for _, th := range thresholds {
+		if err := pointSignals(base, base.Signals.Lookback, th).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("backtest: sweep thresholds %g/%g: %w", th.Enter, th.Exit, err))
+		}
+	}
+	for _, lb := range lookbacks {
 		for _, th := range thresholds {
-			if err := pointSignals(base, lb, th).Validate(); err != nil {
-				errs = append(errs, fmt.Errorf("backtest: sweep point lookback %d, thresholds %g/%g: %w", lb, th.Enter, th.Exit, err))
+			if len(errs) == 0 { // else the bad lookback or pair is named above
+				if err := pointSignals(base, lb, th).Validate(); err != nil {
+					errs = append(errs, fmt.Errorf("backtest: sweep point lookback %d, thresholds %g/%g: %w", lb, th.Enter, th.Exit, err))
+				}
 			}
 		}
 	}
@@ -128,8 +143,7 @@ func Sweep(base Config, grid Grid, workers int) ([]SweepRow, error) {
 	tracks := make([]track, len(lookbacks))
 	if err := parallel(len(lookbacks), workers, func(k int) error {
 		var err error
-		tracks[k], err = replaySignal(data, pointSignals(base, lookbacks[k], Thresholds{
-			base.Signals.Regime.EnterLeadership, base.Signals.Regime.ExitLeadership}), base.From, base.To, base.Warmup)
+		tracks[k], err = replaySignal(data, pointSignals(base, lookbacks[k], baseThresholds), base.From, base.To, base.Warmup)
 		if err != nil {
 			return fmt.Errorf("lookback %d: %w", lookbacks[k], err)
 		}

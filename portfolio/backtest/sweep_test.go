@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -117,8 +118,22 @@ func equalStrings(a, b []string) bool {
 
 func TestSweepRejectsBadPoints(t *testing.T) {
 	g := smallGrid()
+	if len(g.Lookbacks) < 2 || len(g.Thresholds) < 2 {
+		t.Fatal("the grid must have two lookbacks and two pairs for a bad one to be in several points")
+	}
 	g.Thresholds = append(g.Thresholds, Thresholds{Enter: 0.4, Exit: 0.6}) // exit above entry
-	if _, err := Sweep(episodeConfig(t), g, 2); err == nil {
-		t.Fatal("a threshold pair with exit above entry: no error")
+	g.Lookbacks = append(g.Lookbacks, 0)
+	_, err := Sweep(episodeConfig(t), g, 2)
+	if err == nil {
+		t.Fatal("a threshold pair with exit above entry and a lookback of 0: no error")
+	}
+	// Each bad value is named once, not once per point it is in.
+	for _, want := range []string{"sweep thresholds 0.4/0.6: ", "sweep lookback 0: "} {
+		if n := strings.Count(err.Error(), want); n != 1 {
+			t.Errorf("%q %d times in the error, want once:\n%v", want, n, err)
+		}
+	}
+	if strings.Contains(err.Error(), "sweep point") {
+		t.Errorf("the error names points as well as the bad values:\n%v", err)
 	}
 }
