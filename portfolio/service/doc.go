@@ -8,7 +8,9 @@
 //
 // The service reads a durable JetStream consumer of its own per account
 // (rotor-portfolio-<account>) with explicit acknowledgement and one message
-// in flight. For each message:
+// in flight, pulled one at a time; a pull request lost on the way (a NATS
+// node that died) is noticed by its missing heartbeats within 2 s and sent
+// again. For each message:
 //
 //  1. Admission (portfolio/admit): size, schema, signature against the
 //     trusted worker keys, symbols, as_of neither in the future nor stale. A

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	natsjs "github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/rotor-trading/rotor/broker"
@@ -35,14 +34,16 @@ type Service struct {
 	quotes      quoteBook
 	logState    logState // the log's state as the last decision read it
 
-	ctx       context.Context
-	cancel    context.CancelFunc
-	iter      natsjs.MessagesContext
-	consuming sync.WaitGroup
-	workers   sync.WaitGroup
-	reconcile chan string
-	opened    bool
-	release   func() error // the claim on the account (audit.Log.Claim), held while open
+	ctx    context.Context
+	cancel context.CancelFunc
+	// stopTaking stops the consumer goroutine taking messages; the one in
+	// hand is finished (under ctx).
+	stopTaking context.CancelFunc
+	consuming  sync.WaitGroup
+	workers    sync.WaitGroup
+	reconcile  chan string
+	opened     bool
+	release    func() error // the claim on the account (audit.Log.Claim), held while open
 	// arrived is when the event in hand arrived, for the event-to-order
 	// histogram; only the consumer goroutine touches it.
 	arrived time.Time
@@ -125,8 +126,8 @@ func (s *Service) Close(grace time.Duration) error {
 		return nil
 	}
 	s.opened = false
-	if s.iter != nil {
-		s.iter.Stop()
+	if s.stopTaking != nil {
+		s.stopTaking()
 		done := make(chan struct{})
 		go func() { s.consuming.Wait(); close(done) }()
 		select {
@@ -140,6 +141,9 @@ func (s *Service) Close(grace time.Duration) error {
 }
 
 func (s *Service) stopWorkers() {
+	if s.stopTaking != nil {
+		s.stopTaking()
+	}
 	s.cancel()
 	s.consuming.Wait()
 	s.workers.Wait()
