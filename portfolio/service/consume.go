@@ -40,6 +40,7 @@ func (s *Service) consume(ctx context.Context) error {
 	s.consuming.Add(1)
 	go func() {
 		defer s.consuming.Done()
+		pause := pullRetry
 		for {
 			msg, err := s.next(taking, cons)
 			if taking.Err() != nil && msg == nil {
@@ -50,14 +51,16 @@ func (s *Service) consume(ctx context.Context) error {
 				continue
 			}
 			if err != nil {
-				s.log.Warn().Err(err).Msg("reading the next event; pulling again")
+				s.log.Warn().Err(err).Dur("retry_in", pause).Msg("reading the next event")
 				select {
 				case <-taking.Done():
 					return
-				case <-time.After(pullRetry):
+				case <-time.After(pause):
 				}
+				pause = min(2*pause, pullRetryMax)
 				continue
 			}
+			pause = pullRetry
 			s.handle(s.ctx, msg)
 		}
 	}()
@@ -75,12 +78,13 @@ func (s *Service) consume(ctx context.Context) error {
 //
 // A pull expires after pullExpiry and is sent again; the server's heartbeat
 // every pullHeartbeat tells a lost request (a node that died, a request that
-// never arrived) from a waiting one within 2*pullHeartbeat. pullRetry paces
-// the pulls after any other error.
+// never arrived) from a waiting one within 2*pullHeartbeat. After any other
+// error the pulls back off from pullRetry to pullRetryMax.
 const (
 	pullExpiry    = 5 * time.Second
 	pullHeartbeat = time.Second
 	pullRetry     = 100 * time.Millisecond
+	pullRetryMax  = 5 * time.Second
 )
 
 // next returns the consumer's next message, pulling again while none comes;
