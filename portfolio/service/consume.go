@@ -40,31 +40,65 @@ func (s *Service) consume(ctx context.Context) error {
 	s.consuming.Add(1)
 	go func() {
 		defer s.consuming.Done()
-		pause := pullRetry
-		for {
-			msg, err := s.next(taking, cons)
-			if taking.Err() != nil && msg == nil {
-				return
-			}
-			if errors.Is(err, natsjs.ErrNoHeartbeat) {
-				s.log.Warn().Dur("silent_for", 2*pullHeartbeat).Msg("JetStream sent no heartbeat: the pull request was lost; pulling again")
-				continue
-			}
-			if err != nil {
-				s.log.Warn().Err(err).Dur("retry_in", pause).Msg("reading the next event")
-				select {
-				case <-taking.Done():
-					return
-				case <-time.After(pause):
-				}
-				pause = min(2*pause, pullRetryMax)
-				continue
-			}
-			pause = pullRetry
-			s.handle(s.ctx, msg)
-		}
+		s.take(taking, cons, cfg)
 	}()
 	return nil
+}
+
+// take handles the consumer's messages one at a time until taking is
+// cancelled. A consumer that is gone (deleted by hand, its stream
+// recreated) is created again with cfg rather than left silent.
+func (s *Service) take(taking context.Context, cons natsjs.Consumer, cfg natsjs.ConsumerConfig) {
+	pause := pullRetry
+	for {
+		msg, err := s.next(taking, cons)
+		if taking.Err() != nil && msg == nil {
+			return
+		}
+		if err == nil {
+			pause = pullRetry
+			s.handle(s.ctx, msg)
+			continue
+		}
+		lost := errors.Is(err, natsjs.ErrNoHeartbeat)
+		if lost {
+			s.log.Warn().Dur("silent_for", 2*pullHeartbeat).Msg("JetStream sent no heartbeat: the pull request was lost; pulling again")
+		}
+		if lost || errors.Is(err, natsjs.ErrConsumerDeleted) {
+			if again, ok := s.consumerAgain(taking, cons, cfg); ok {
+				cons = again
+				continue
+			}
+		}
+		if lost {
+			continue
+		}
+		s.log.Warn().Err(err).Dur("retry_in", pause).Msg("reading the next event")
+		select {
+		case <-taking.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, pullRetryMax)
+	}
+}
+
+// consumerAgain creates the consumer again when JetStream says it does not
+// exist, and reports whether it did.
+func (s *Service) consumerAgain(ctx context.Context, cons natsjs.Consumer, cfg natsjs.ConsumerConfig) (natsjs.Consumer, bool) {
+	ictx, cancel := context.WithTimeout(ctx, pullExpiry)
+	_, err := cons.Info(ictx)
+	cancel()
+	if !errors.Is(err, natsjs.ErrConsumerNotFound) {
+		return nil, false
+	}
+	s.log.Error().Str("consumer", cfg.Durable).Msg("the durable consumer is gone (deleted, or its stream recreated); creating it again")
+	again, err := s.createConsumer(ctx, cfg)
+	if err != nil {
+		s.log.Error().Err(err).Str("consumer", cfg.Durable).Msg("could not create the durable consumer again")
+		return nil, false
+	}
+	return again, true
 }
 
 // The consumer is read one message at a time with a pull request of its

@@ -298,3 +298,25 @@ func TestLostPullRequestDelaysTheNextEventBriefly(t *testing.T) {
 		t.Fatalf("%d signal_received rows, want 2", n)
 	}
 }
+
+// TestDeletedConsumerIsCreatedAgain deletes the service's durable consumer
+// under it, as an operator's mistake or a recreated stream would: the
+// service creates it again and the next event is handled, instead of the
+// service staying up but deaf.
+func TestDeletedConsumerIsCreatedAgain(t *testing.T) {
+	w := newWorld(t)
+	l := w.openLog(t)
+	w.start(t, w.config(w.broker(t, 1), l))
+	ctx := context.Background()
+	if err := w.js.DeleteConsumer(ctx, jetstream.DefaultStreamName, "rotor-portfolio-"+rigAccount); err != nil {
+		t.Fatal(err)
+	}
+	w.publish(t, w.latest(t))
+	checkFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		if n := len(rows(t, l, audit.KindSignalReceived)); n != 1 {
+			return fmt.Errorf("%d signal_received rows, want 1", n)
+		}
+		return nil
+	})
+	w.consumerSettled(t, 1)
+}
