@@ -49,24 +49,30 @@ func (s *Service) consume(ctx context.Context) error {
 // cancelled. A consumer that is gone (deleted by hand, its stream
 // recreated) is created again with cfg rather than left silent.
 func (s *Service) take(taking context.Context, cons natsjs.Consumer, cfg natsjs.ConsumerConfig) {
-	pause := pullRetry
+	pause, lostInARow := pullRetry, 0
 	for {
 		msg, err := s.next(taking, cons)
 		if taking.Err() != nil && msg == nil {
 			return
 		}
 		if err == nil {
-			pause = pullRetry
+			pause, lostInARow = pullRetry, 0
 			s.handle(s.ctx, msg)
 			continue
 		}
 		lost := errors.Is(err, natsjs.ErrNoHeartbeat)
 		if lost {
-			s.log.Warn().Dur("silent_for", 2*pullHeartbeat).Msg("JetStream sent no heartbeat: the pull request was lost; pulling again")
+			lostInARow++
+			s.log.Warn().Dur("silent_for", 2*pullHeartbeat).Int("in_a_row", lostInARow).Msg("JetStream sent no heartbeat: the pull request was lost; pulling again")
 		}
-		if lost || errors.Is(err, natsjs.ErrConsumerDeleted) {
+		// A pull nobody answers (no responders) or that is told the
+		// consumer was deleted may be to a consumer that no longer
+		// exists; so may one lost again and again, though one lost pull is
+		// a node that died, and the next goes to the new leader.
+		gone := errors.Is(err, natsjs.ErrConsumerDeleted) || errors.Is(err, nats.ErrNoResponders)
+		if gone || lostInARow >= lostBeforeLooking {
 			if again, ok := s.consumerAgain(taking, cons, cfg); ok {
-				cons = again
+				cons, lostInARow = again, 0
 				continue
 			}
 		}
@@ -86,7 +92,7 @@ func (s *Service) take(taking context.Context, cons natsjs.Consumer, cfg natsjs.
 // consumerAgain creates the consumer again when JetStream says it does not
 // exist, and reports whether it did.
 func (s *Service) consumerAgain(ctx context.Context, cons natsjs.Consumer, cfg natsjs.ConsumerConfig) (natsjs.Consumer, bool) {
-	ictx, cancel := context.WithTimeout(ctx, pullExpiry)
+	ictx, cancel := context.WithTimeout(ctx, 2*pullHeartbeat)
 	_, err := cons.Info(ictx)
 	cancel()
 	if !errors.Is(err, natsjs.ErrConsumerNotFound) {
@@ -112,13 +118,16 @@ func (s *Service) consumerAgain(ctx context.Context, cons natsjs.Consumer, cfg n
 //
 // A pull expires after pullExpiry and is sent again; the server's heartbeat
 // every pullHeartbeat tells a lost request (a node that died, a request that
-// never arrived) from a waiting one within 2*pullHeartbeat. After any other
-// error the pulls back off from pullRetry to pullRetryMax.
+// never arrived) from a waiting one within 2*pullHeartbeat; after
+// lostBeforeLooking lost in a row the service asks whether its consumer
+// still exists. After any other error the pulls back off from pullRetry to
+// pullRetryMax.
 const (
-	pullExpiry    = 5 * time.Second
-	pullHeartbeat = time.Second
-	pullRetry     = 100 * time.Millisecond
-	pullRetryMax  = 5 * time.Second
+	pullExpiry        = 5 * time.Second
+	pullHeartbeat     = time.Second
+	lostBeforeLooking = 3
+	pullRetry         = 100 * time.Millisecond
+	pullRetryMax      = 5 * time.Second
 )
 
 // next returns the consumer's next message, pulling again while none comes;
