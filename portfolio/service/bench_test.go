@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/trace"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +32,11 @@ import (
 // again, and the benchmark waits so that the service's client stays under
 // IB's 50 messages a second, as a day's single event does.
 //
+// Each event is preceded, after the same pause, by one through the floor of
+// the path (see floorPath) in the same world, so the two see the same
+// machine at the same moment: floor-p50-µs and the like, and x-floor-p50,
+// rotor's median over the floor's.
+//
 // Run with -trace, every stage is a runtime/trace log message ("step"),
 // with "publish" and the broker's "on_socket", so `go tool trace` shows
 // each event's goroutines between them.
@@ -53,6 +58,8 @@ func BenchmarkEventToOrder(b *testing.B) {
 		mu.Unlock()
 	}
 	w.start(b, cfg)
+	floor := newFloorPath(b, w)
+	var floorLat []time.Duration
 	ev := w.latest(b)
 	stages := []service.Step{service.StepArrived, service.StepAdmitted, service.StepReceived, service.StepDecided, service.StepRecorded, "on_socket", service.StepFilled}
 	cum := map[service.Step][]time.Duration{}
@@ -60,6 +67,9 @@ func BenchmarkEventToOrder(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		flatten(b, w, manual, i)
+		floor.ready(b)
+		time.Sleep(250 * time.Millisecond)
+		floorLat = append(floorLat, floor.once(b, i))
 		time.Sleep(250 * time.Millisecond)
 		data := mustMarshalSigned(b, w, another(ev, i+100))
 		mu.Lock()
@@ -88,6 +98,8 @@ func BenchmarkEventToOrder(b *testing.B) {
 		w.consumerSettled(b, uint64(i+1))
 	}
 	reportQuantiles(b, "", cum["on_socket"])
+	reportQuantiles(b, "floor-", floorLat)
+	b.ReportMetric(float64(median(cum["on_socket"]))/float64(median(floorLat)), "x-floor-p50")
 	prev := make([]time.Duration, b.N)
 	for _, s := range stages {
 		own := make([]time.Duration, b.N)
@@ -99,11 +111,18 @@ func BenchmarkEventToOrder(b *testing.B) {
 	}
 }
 
+// median is the middle of ds (the upper one of an even count).
+func median(ds []time.Duration) time.Duration {
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}
+
 // reportQuantiles reports the median, 99th and 99.9th percentiles of ds
 // in µs (with fewer than 1000 samples, p999 is the largest).
 func reportQuantiles(b *testing.B, prefix string, ds []time.Duration) {
-	ds = append([]time.Duration(nil), ds...)
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
 	b.ReportMetric(float64(ds[len(ds)/2].Microseconds()), prefix+"p50-µs")
 	b.ReportMetric(float64(ds[len(ds)*99/100].Microseconds()), prefix+"p99-µs")
 	b.ReportMetric(float64(ds[len(ds)*999/1000].Microseconds()), prefix+"p999-µs")
