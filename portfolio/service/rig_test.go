@@ -267,14 +267,16 @@ func ordersByRef(sim *ibsim.Server) map[string]int {
 func checkFor(tb testing.TB, total, every time.Duration, f func() error) {
 	tb.Helper()
 	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = f(); err == nil {
+	for {
+		err := f()
+		if err == nil {
 			return
+		}
+		if !time.Now().Before(deadline) {
+			tb.Fatalf("still failing after %s: %v", total, err)
 		}
 		time.Sleep(every)
 	}
-	tb.Fatalf("still failing after %s: %v", total, err)
 }
 
 func TestMain(m *testing.M) {
