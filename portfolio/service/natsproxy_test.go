@@ -43,7 +43,7 @@ func newPullDropper(tb testing.TB, target string) *pullDropper {
 func (p *pullDropper) url() string { return "nats://" + p.ln.Addr().String() }
 
 // dropNextPull loses the next pull request any client sends; dropped is
-// closed when it has.
+// closed when it has. A proxy drops one pull in its life: call it once.
 func (p *pullDropper) dropNextPull() { p.armed.Store(true) }
 
 func (p *pullDropper) accept() {
